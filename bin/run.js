@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import {execute} from '@oclif/core'
+
+import {hoistGlobalFlags} from '../dist/lib/argv.js'
+
+const args = process.argv.slice(2)
+// `glix --version` and `glix version` print the same line.
+const argv = args.length === 1 && (args[0] === '--version' || args[0] === '-v') ? ['version'] : hoistGlobalFlags(args)
+await execute({args: argv, dir: import.meta.url})

@@ -1,0 +1,126 @@
+/**
+ * GlixCommand: the base class of every glix command (and of plugin commands).
+ *
+ * It owns the shared `--host`/`--dir` flags, repo discovery, recovery of an
+ * interrupted transaction, drift detection, the mutation dependencies
+ * (regeneration through the `manifest:written` hook, `nix flake lock`), and
+ * `catch()`, which turns every error into one `glix <command>: <message>`
+ * line on stderr (and a JSON document under `--json`).
+ */
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+
+import {GlixError} from './lib/errors.js'
+import {assertName} from './lib/names.js'
+import type {MutationDeps} from './lib/ops/context.js'
+import {discoverRoot} from './lib/repo/discover.js'
+import {refreshRepoState} from './lib/repo/drift.js'
+
+/** The parsed flags of command `T`, base flags included. */
+export type GlixFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof GlixCommand)['baseFlags'] & T['flags']>
+/** The parsed args of command `T`. */
+export type GlixArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** The base class of glix commands. */
+export abstract class GlixCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    dir: Flags.string({
+      helpGroup: 'GLOBAL',
+      summary: 'Root of the user-packages repo (default: found from the current directory, $GLIX_ROOT or ~/.config/glixos).',
+    }),
+    host: Flags.string({
+      env: 'GLIX_HOST',
+      helpGroup: 'GLOBAL',
+      summary: "Host to operate on (default: $GLIX_HOST, else this machine's hostname up to the first dot).",
+    }),
+  }
+
+  /** False for commands that work without an existing repo (`init`, `version`). */
+  static requiresRepo = true
+
+  protected flags!: GlixFlags<T>
+  protected args!: GlixArgs<T>
+  private repoRoot?: string
+
+  /** The repo root; discovered in init() for commands that require a repo. */
+  protected get root(): string {
+    if (this.repoRoot === undefined) this.repoRoot = discoverRoot({dir: this.flags.dir})
+    return this.repoRoot
+  }
+
+  /** The host this command operates on, validated before any path is built from it. */
+  protected get host(): string {
+    const host = this.flags.host
+    if (!host) throw new GlixError('no host: pass --host or set $GLIX_HOST', {exit: 2})
+    return assertName('host', host)
+  }
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const ctor = this.ctor as typeof GlixCommand
+    const {args, flags} = await this.parse({
+      args: ctor.args,
+      baseFlags: (super.ctor as typeof GlixCommand).baseFlags,
+      enableJsonFlag: ctor.enableJsonFlag,
+      flags: ctor.flags,
+      strict: ctor.strict,
+    })
+    this.flags = flags as GlixFlags<T>
+    this.args = args as GlixArgs<T>
+    if (flags.host !== undefined && flags.host !== process.env.GLIX_HOST) assertName('host', flags.host)
+    if (ctor.requiresRepo) {
+      for (const message of await refreshRepoState(this.root)) this.notice(message)
+    }
+  }
+
+  /** Prints a one-line notice on stderr. */
+  protected notice(message: string): void {
+    this.logToStderr(`glix: ${message}`)
+  }
+
+  /** What the mutating operations of lib/ops need, wired to oclif. */
+  protected mutationDeps(options: {noLock?: boolean} = {}): MutationDeps {
+    return {
+      afterWrite: async (root, hosts) => {
+        const {failures} = await this.config.runHook('manifest:written', {hosts, root})
+        // oclif collects hook errors instead of throwing them: a failed regeneration must fail the mutation.
+        if (failures.length > 0) {
+          const [first] = failures
+          if (first.error instanceof GlixError) throw first.error
+          throw new GlixError(`regenerating flake.nix failed: ${failures.map((f) => f.error.message).join('; ')}`)
+        }
+      },
+      lockFlake: async (root) => {
+        const {lockFlake} = await import('./lib/nix/nix.js')
+        await lockFlake(root)
+      },
+      noLock: options.noLock,
+      notice: (message) => this.notice(message),
+    }
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+    if (error instanceof Errors.ExitError) throw error
+    const command = (this.id ?? 'glix').replaceAll(':', ' ')
+    let exit = 1
+    let message = error.message
+    let code = 'ERROR'
+    let suggestions: string[] = []
+    if (error instanceof GlixError) {
+      exit = error.exit
+      code = error.code
+      suggestions = error.suggestions
+    } else if (error.oclif?.exit !== undefined) {
+      // oclif's own parse errors (unknown flag, missing argument, bad option): usage errors.
+      exit = error.oclif.exit === 1 ? 2 : error.oclif.exit
+      code = 'USAGE'
+      message = message.split('\n')[0].replace(/^\s*Error:\s*/, '')
+    } else if (process.env.DEBUG) {
+      this.logToStderr(error.stack ?? '')
+    }
+
+    const line = [message.replaceAll(/\s*\n\s*/g, ' '), ...suggestions.map((s) => `try: ${s}`)].join('; ')
+    this.logToStderr(`glix ${command}: ${line}`)
+    if (this.jsonEnabled()) this.logJson({error: {code, exit, message, suggestions}})
+    this.exit(exit)
+  }
+}

@@ -1,0 +1,69 @@
+import {Args, Flags} from '@oclif/core'
+
+import {GlixCommand} from '../base-command.js'
+import {GlixError} from '../lib/errors.js'
+import {addPackage, type AddResult} from '../lib/ops/add.js'
+import {SCOPES} from '../lib/manifest/types.js'
+
+export default class Add extends GlixCommand<typeof Add> {
+  static override summary = 'Declare a package on a host.'
+  static override description = `Takes a flake reference (github:owner/repo, nixpkgs#firefox, path:./pkgs/foo, https://…). The package name is inferred from the reference (a #attr fragment wins, then ?dir=, then the repository) unless --name is given. One commit per add; \`nix flake lock\` runs when the inputs of flake.nix change.`
+  static override examples = [
+    '<%= config.bin %> add github:NixOS/nixpkgs#firefox',
+    '<%= config.bin %> add --host=pi --scope=system github:owner/raspi-firmware --name=raspi-fw',
+    '<%= config.bin %> add --scope=home --user=alice github:owner/pkg-greeting',
+  ]
+
+  static override args = {
+    ref: Args.string({description: 'Flake reference of the package.', required: true}),
+  }
+
+  static override flags = {
+    'allow-local-path': Flags.boolean({summary: 'Accept an absolute local path (only this machine can build it).'}),
+    apply: Flags.boolean({summary: 'Rebuild the host (nixos-rebuild switch) after the commit.'}),
+    'dry-run': Flags.boolean({summary: 'Print what would be added; write nothing.'}),
+    name: Flags.string({summary: 'Package name (default: inferred from the reference).', helpValue: 'NAME'}),
+    'no-lock': Flags.boolean({summary: 'Do not run `nix flake lock` (for machines without Nix).'}),
+    pin: Flags.string({summary: 'Revision to pin (folded into github/gitlab/sourcehut URLs as rev=).', helpValue: 'REV'}),
+    scope: Flags.string({options: [...SCOPES], summary: "Where to install it (default: the host's default_scope)."}),
+    user: Flags.string({summary: 'User of a home-scope package (default: the primary user).', helpValue: 'USER'}),
+  }
+
+  async run(): Promise<AddResult> {
+    const {args, flags} = this
+    const result = await addPackage(
+      {
+        allowLocalPath: flags['allow-local-path'],
+        dryRun: flags['dry-run'],
+        host: this.host,
+        input: args.ref,
+        name: flags.name,
+        pin: flags.pin,
+        root: this.root,
+        scope: flags.scope as AddResult['scope'] | undefined,
+        user: flags.user,
+      },
+      this.mutationDeps({noLock: flags['no-lock']}),
+    )
+    const what = `${result.name} -> ${result.flake} (scope=${result.scope}) to host ${result.host}`
+    if (result.dryRun) {
+      this.log(`would add ${what}`)
+      this.log(`would commit: ${result.message}`)
+      return result
+    }
+
+    if (result.lockSkipped) this.notice('skipped `nix flake lock` (--no-lock): run `nix flake lock` in the repo before rebuilding')
+    this.log(`added ${what}`)
+    if (flags.apply || result.autoApply) {
+      const {rebuildHost} = await import('../lib/nix/nix.js')
+      const status = await rebuildHost(this.root, result.host, 'switch')
+      if (status !== 0) {
+        throw new GlixError(`nixos-rebuild switch failed (exit ${status}); the change is committed, rebuild again with \`glix rebuild\``)
+      }
+    } else {
+      this.log('staged. run `glix rebuild` to apply.')
+    }
+
+    return result
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * The public API of glix for plugins: the base command class, the manifest
+ * API, the transaction, and the hook event types. See docs/plugins.md.
+ */
+export {GlixCommand, type GlixArgs, type GlixFlags} from './base-command.js'
+export {type GlixHooks, HOOK_EVENTS, type ManifestWrittenOptions} from './hook-types.js'
+export {GlixError, ManifestError, UsageError} from './lib/errors.js'
+export {assertName, isValidName, NAME_PATTERN, RESERVED_PACKAGE_NAMES} from './lib/names.js'
+export {assertHost, listHosts, readAllManifests} from './lib/manifest/hosts.js'
+export {parseManifest, readManifest} from './lib/manifest/read.js'
+export {renderManifest, writeManifest} from './lib/manifest/write.js'
+export * from './lib/manifest/types.js'
+export {regenerateFlake} from './lib/flake/regenerate.js'
+export {discoverRoot, repoPaths} from './lib/repo/discover.js'
+export {runTransaction, type MutationOutcome, type TransactionOptions, type TransactionResult} from './lib/repo/transaction.js'
+export type {MutationDeps} from './lib/ops/context.js'

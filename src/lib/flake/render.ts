@@ -1,0 +1,113 @@
+/**
+ * Renderers of the two managed regions of `flake.nix` (spec §3).
+ *
+ * Pure functions from manifests to region lines. Invariants: entries are
+ * sorted by name; every string literal goes through {@link nixString}, so
+ * `nix eval` reads back exactly the manifest's string; an input URL never
+ * carries a `#fragment` (Nix rejects it) and has the pin folded in where the
+ * URL type supports `rev=`; disabled packages are not rendered; a package
+ * name maps to one URL across all hosts, or rendering fails naming both hosts.
+ */
+import {GlixError} from '../errors.js'
+import {type Manifest, hostSystem} from '../manifest/types.js'
+
+/** Escapes `value` as a Nix double-quoted string literal, quotes included. */
+export function nixString(value: string): string {
+  let out = '"'
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i]
+    if (ch === '\\') out += '\\\\'
+    else if (ch === '"') out += '\\"'
+    else if (ch === '\n') out += '\\n'
+    else if (ch === '\r') out += '\\r'
+    else if (ch === '\t') out += '\\t'
+    else if (ch === '$' && value[i + 1] === '{') out += '\\$'
+    else out += ch
+  }
+
+  return out + '"'
+}
+
+/** Splits a flake reference at its first `#` into URL and fragment. */
+export function splitFragment(reference: string): {fragment?: string; url: string} {
+  const hash = reference.indexOf('#')
+  if (hash === -1) return {url: reference}
+  return {fragment: reference.slice(hash + 1), url: reference.slice(0, hash)}
+}
+
+const PINNABLE = /^(github|gitlab|sourcehut|srht):/
+
+/**
+ * Folds `pin` into `url` as `rev=`: only for github/gitlab/sourcehut/srht
+ * URLs that do not already carry a `rev=`; other URLs are returned as is.
+ */
+export function foldPin(url: string, pin?: string): string {
+  if (!pin || !PINNABLE.test(url)) return url
+  const query = url.indexOf('?')
+  if (query !== -1 && /(^|&)rev=/.test(url.slice(query + 1))) return url
+  return `${url}${query === -1 ? '?' : '&'}rev=${pin}`
+}
+
+/** The URL an input gets for a package: fragment dropped, pin folded. */
+export function inputUrl(flake: string, pin?: string): string {
+  return foldPin(splitFragment(flake).url, pin)
+}
+
+/** One host's manifest, as the renderers see it. */
+export interface HostManifest {
+  host: string
+  manifest: Manifest
+}
+
+/** Where a package name got its input URL. */
+interface InputSource {
+  host: string
+  url: string
+}
+
+/**
+ * Collects the inputs of all hosts: one URL per enabled package name.
+ * Throws when two hosts give one name two different URLs.
+ */
+export function collectInputs(hosts: HostManifest[]): Map<string, string> {
+  const seen = new Map<string, InputSource>()
+  for (const {host, manifest} of hosts) {
+    for (const [name, entry] of Object.entries(manifest.packages)) {
+      if (!entry.enabled) continue
+      const url = inputUrl(entry.flake, entry.pin)
+      const previous = seen.get(name)
+      if (previous && previous.url !== url) throw conflictError(name, previous, {host, url})
+      if (!previous) seen.set(name, {host, url})
+    }
+  }
+
+  return new Map([...seen.entries()].sort(([a], [b]) => compareNames(a, b)).map(([name, s]) => [name, s.url]))
+}
+
+/** The error for one package name meaning two URLs on two hosts. */
+export function conflictError(name: string, a: InputSource, b: InputSource): GlixError {
+  return new GlixError(
+    `package "${name}" would mean two flakes: ${a.url} on host ${a.host} and ${b.url} on host ${b.host}; ` +
+      'a package name must have one URL across all hosts',
+    {code: 'URL_CONFLICT', suggestions: [`give one of them another name with --name (e.g. --name=${name}-${b.host})`]},
+  )
+}
+
+/** Byte-wise name order, the same on every machine and locale. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** Renders the inputs region body (without indentation). */
+export function renderInputs(inputs: Map<string, string>): string[] {
+  const lines: string[] = []
+  for (const [name, url] of inputs) lines.push(`${name} = {`, `  url = ${nixString(url)};`, '};')
+  return lines
+}
+
+/** Renders the hosts region body (without indentation), sorted by host. */
+export function renderHosts(hosts: HostManifest[]): string[] {
+  return [...hosts]
+    .sort((a, b) => compareNames(a.host, b.host))
+    .map(({host, manifest}) => `${host} = mkHost ${nixString(host)} ${nixString(hostSystem(manifest))};`)
+}

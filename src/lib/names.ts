@@ -1,0 +1,49 @@
+/**
+ * Names of hosts, users and packages.
+ *
+ * Invariant: every name that reaches a path, a TOML key or a Nix attribute
+ * has passed {@link assertName}, so it matches NAME_PATTERN and can never
+ * contain `/`, `.`, whitespace or quotes. Callers validate *before* any path
+ * is built from the name.
+ */
+import {UsageError} from './errors.js'
+
+/** Host, user and package names: safe as directory name, TOML bare key and Nix attribute. */
+export const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/
+
+/** Package names that are fixed inputs of every user-packages flake. */
+export const RESERVED_PACKAGE_NAMES: readonly string[] = ['nixpkgs', 'glixos-core', 'home-manager', 'self']
+
+/** What a name names; used in error messages. */
+export type NameKind = 'host' | 'package' | 'user'
+
+/** Returns true when `value` is a valid name. */
+export function isValidName(value: string): boolean {
+  return NAME_PATTERN.test(value)
+}
+
+/** Quotes a user-supplied value for an error message, showing control characters. */
+export function quoteForMessage(value: string): string {
+  return JSON.stringify(value)
+}
+
+/**
+ * Throws a {@link UsageError} unless `value` is a valid name of `kind`.
+ * Package names are also checked against the reserved input names.
+ */
+export function assertName(kind: NameKind, value: string): string {
+  if (!isValidName(value)) {
+    throw new UsageError(
+      `invalid ${kind} name ${quoteForMessage(value)}: must start with a letter and contain only letters, digits, '-' and '_'`,
+      {code: 'INVALID_NAME'},
+    )
+  }
+
+  if (kind === 'package' && RESERVED_PACKAGE_NAMES.includes(value)) {
+    throw new UsageError(`package name ${quoteForMessage(value)} is reserved (it is a fixed flake input); choose another with --name`, {
+      code: 'RESERVED_NAME',
+    })
+  }
+
+  return value
+}

@@ -1,0 +1,77 @@
+/**
+ * The one door to external programs (git, nix, nixos-rebuild).
+ *
+ * Programs are started from an argument array, never through a shell, so
+ * no user string is ever interpreted by one. Output is collected; a
+ * non-zero exit becomes a ProcessError whose message is the program's last
+ * meaningful stderr line.
+ */
+import {spawn} from 'node:child_process'
+
+import {ProcessError} from './errors.js'
+
+/** Options of {@link runProcess}. */
+export interface RunOptions {
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  /** Data written to the program's stdin. */
+  input?: string
+  /** Return the result instead of throwing when the exit status is not 0. */
+  allowFailure?: boolean
+  /** Called with every chunk of stderr as it arrives (progress). */
+  onStderr?: (chunk: string) => void
+}
+
+/** What a finished program left behind. */
+export interface RunResult {
+  code: number
+  stderr: string
+  stdout: string
+}
+
+/** Returns the last non-empty line of `text`, without trailing spaces. */
+export function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '')
+  return lines.at(-1) ?? ''
+}
+
+/** Runs `command args…` and resolves with its output. */
+export function runProcess(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    })
+    const stdout: Buffer[] = []
+    const stderr: Buffer[] = []
+    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk))
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr.push(chunk)
+      options.onStderr?.(chunk.toString('utf8'))
+    })
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        new ProcessError(
+          error.code === 'ENOENT' ? `${command} not found on PATH` : `${command}: ${error.message}`,
+          {code: error.code === 'ENOENT' ? 'NOT_FOUND' : 'PROCESS_FAILED'},
+        ),
+      )
+    })
+    if (options.input !== undefined) child.stdin!.end(options.input)
+    child.on('close', (code, signal) => {
+      const result = {
+        code: code ?? 128,
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        stdout: Buffer.concat(stdout).toString('utf8'),
+      }
+      if (result.code === 0 || options.allowFailure) {
+        resolve(result)
+        return
+      }
+
+      const why = lastLine(result.stderr) || lastLine(result.stdout) || (signal ? `killed by ${signal}` : `exit status ${result.code}`)
+      reject(new ProcessError(`${[command, ...args.slice(0, 2)].join(' ')} failed: ${why}`))
+    })
+  })
+}
