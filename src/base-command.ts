@@ -39,6 +39,8 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
 
   protected flags!: GlixFlags<T>
   protected args!: GlixArgs<T>
+  /** Every positional argument, for commands with `strict = false` (key=value lists). */
+  protected positionals!: string[]
   private repoRoot?: string
 
   /** The repo root; discovered in init() for commands that require a repo. */
@@ -57,7 +59,7 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
   public override async init(): Promise<void> {
     await super.init()
     const ctor = this.ctor as typeof GlixCommand
-    const {args, flags} = await this.parse({
+    const {args, argv, flags} = await this.parse({
       args: ctor.args,
       baseFlags: (super.ctor as typeof GlixCommand).baseFlags,
       enableJsonFlag: ctor.enableJsonFlag,
@@ -66,6 +68,7 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as GlixFlags<T>
     this.args = args as GlixArgs<T>
+    this.positionals = argv as string[]
     if (flags.host !== undefined && flags.host !== process.env.GLIX_HOST) assertName('host', flags.host)
     if (ctor.requiresRepo) {
       for (const message of await refreshRepoState(this.root)) this.notice(message)
@@ -95,6 +98,24 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
       },
       noLock: options.noLock,
       notice: (message) => this.notice(message),
+    }
+  }
+
+  /**
+   * After a committed mutation: rebuilds the host with `switch` when asked
+   * (`--apply` or the host's `auto_apply`), else tells the user how to.
+   */
+  protected async applyOrHint(options: {apply?: boolean; autoApply?: boolean; host: string; lockSkipped?: boolean}): Promise<void> {
+    if (options.lockSkipped) this.notice('skipped `nix flake lock` (--no-lock): run `glix update` before rebuilding')
+    if (!options.apply && !options.autoApply) {
+      this.log('staged. run `glix rebuild` to apply.')
+      return
+    }
+
+    const {rebuildHost} = await import('./lib/nix/nix.js')
+    const status = await rebuildHost(this.root, options.host, 'switch')
+    if (status !== 0) {
+      throw new GlixError(`nixos-rebuild switch failed (exit ${status}); the change is committed: fix it and run \`glix rebuild\``)
     }
   }
 

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {GlixCommand} from '../base-command.js'
-import {GlixError} from '../lib/errors.js'
+import {mutationFlags} from '../flags.js'
 import {addPackage, type AddResult} from '../lib/ops/add.js'
 import {SCOPES} from '../lib/manifest/types.js'
 
@@ -20,10 +20,8 @@ export default class Add extends GlixCommand<typeof Add> {
 
   static override flags = {
     'allow-local-path': Flags.boolean({summary: 'Accept an absolute local path (only this machine can build it).'}),
-    apply: Flags.boolean({summary: 'Rebuild the host (nixos-rebuild switch) after the commit.'}),
-    'dry-run': Flags.boolean({summary: 'Print what would be added; write nothing.'}),
+    ...mutationFlags,
     name: Flags.string({summary: 'Package name (default: inferred from the reference).', helpValue: 'NAME'}),
-    'no-lock': Flags.boolean({summary: 'Do not run `nix flake lock` (for machines without Nix).'}),
     pin: Flags.string({summary: 'Revision to pin (folded into github/gitlab/sourcehut URLs as rev=).', helpValue: 'REV'}),
     scope: Flags.string({options: [...SCOPES], summary: "Where to install it (default: the host's default_scope)."}),
     user: Flags.string({summary: 'User of a home-scope package (default: the primary user).', helpValue: 'USER'}),
@@ -52,18 +50,8 @@ export default class Add extends GlixCommand<typeof Add> {
       return result
     }
 
-    if (result.lockSkipped) this.notice('skipped `nix flake lock` (--no-lock): run `nix flake lock` in the repo before rebuilding')
     this.log(`added ${what}`)
-    if (flags.apply || result.autoApply) {
-      const {rebuildHost} = await import('../lib/nix/nix.js')
-      const status = await rebuildHost(this.root, result.host, 'switch')
-      if (status !== 0) {
-        throw new GlixError(`nixos-rebuild switch failed (exit ${status}); the change is committed, rebuild again with \`glix rebuild\``)
-      }
-    } else {
-      this.log('staged. run `glix rebuild` to apply.')
-    }
-
+    await this.applyOrHint({apply: flags.apply, autoApply: result.autoApply, host: result.host, lockSkipped: result.lockSkipped})
     return result
   }
 }

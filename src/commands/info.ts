@@ -20,7 +20,7 @@ export default class Info extends GlixCommand<typeof Info> {
     }
 
     if (info.lock === undefined) {
-      this.log('flake.lock: missing (run `nix flake lock` in the repo)')
+      this.log('flake.lock: missing (run `glix update`)')
     } else {
       this.log('flake.lock:')
       const inputWidth = Math.max(0, ...info.lock.map((l) => l.input.length))

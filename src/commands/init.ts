@@ -37,7 +37,7 @@ export default class Init extends GlixCommand<typeof Init> {
       },
       this.mutationDeps({noLock: flags['no-lock']}),
     )
-    if (flags['no-lock']) this.notice('skipped `nix flake lock` (--no-lock): run `nix flake lock` in the repo once Nix is available')
+    if (flags['no-lock']) this.notice('skipped `nix flake lock` (--no-lock): run `glix update` once Nix is available')
     this.log(`${result.createdRepo ? 'created' : 'updated'} ${result.root}`)
     this.log(`added host ${result.host} (system=${result.system} primary_user=${result.user})`)
     return result

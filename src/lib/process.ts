@@ -27,6 +27,8 @@ export interface RunResult {
   code: number
   stderr: string
   stdout: string
+  /** stdout as bytes, for binary content (`git cat-file`). */
+  stdoutBytes: Buffer
 }
 
 /** Returns the last non-empty line of `text`, without trailing spaces. */
@@ -60,10 +62,12 @@ export function runProcess(command: string, args: string[], options: RunOptions 
     })
     if (options.input !== undefined) child.stdin!.end(options.input)
     child.on('close', (code, signal) => {
+      const stdoutBytes = Buffer.concat(stdout)
       const result = {
         code: code ?? 128,
         stderr: Buffer.concat(stderr).toString('utf8'),
-        stdout: Buffer.concat(stdout).toString('utf8'),
+        stdout: stdoutBytes.toString('utf8'),
+        stdoutBytes,
       }
       if (result.code === 0 || options.allowFailure) {
         resolve(result)

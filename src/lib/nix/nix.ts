@@ -48,3 +48,26 @@ export function rebuildHost(root: string, host: string, action = 'switch', extra
     child.on('close', (code) => resolve(code ?? 1))
   })
 }
+
+/** The version of the `nix` on PATH as [major, minor], or undefined when there is none. */
+export async function nixVersion(): Promise<[number, number] | undefined> {
+  const result = await runProcess('nix', ['--version'], {allowFailure: true}).catch(() => undefined)
+  const match = result && /(\d+)\.(\d+)/.exec(result.stdout)
+  return match ? [Number(match[1]), Number(match[2])] : undefined
+}
+
+/**
+ * Updates all inputs of the flake at `root`, or the named ones: Nix ≥ 2.19
+ * takes names after `nix flake update`; older Nix (2.8 on Debian) needs
+ * `nix flake lock --update-input <name>` per input.
+ */
+export async function updateFlakeInputs(root: string, inputs: string[]): Promise<void> {
+  const version = await nixVersion()
+  if (!version) throw new GlixError('nix not found on PATH: install Nix to update flake.lock', {code: 'NO_NIX'})
+  const modern = version[0] > 2 || (version[0] === 2 && version[1] >= 19)
+  let args: string[]
+  if (inputs.length === 0) args = ['flake', 'update']
+  else if (modern) args = ['flake', 'update', ...inputs]
+  else args = ['flake', 'lock', ...inputs.flatMap((input) => ['--update-input', input])]
+  await runProcess('nix', [...FEATURES, ...args], {cwd: root})
+}

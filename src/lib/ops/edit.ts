@@ -1,0 +1,101 @@
+/**
+ * The shape every manifest mutation shares: plan the new manifest from the
+ * current state (validating everything), then commit it in one
+ * transaction — planning again under the lock, so a concurrent glix that
+ * changed the manifests in between is never overwritten.
+ */
+import {conflictError, type HostManifest, inputUrl} from '../flake/render.js'
+import {assertHost, readAllManifests} from '../manifest/hosts.js'
+import {readManifest} from '../manifest/read.js'
+import type {Manifest} from '../manifest/types.js'
+import {droppedCommentsNotice, writeManifest} from '../manifest/write.js'
+import {repoPaths} from '../repo/discover.js'
+import {runTransaction, type TransactionResult} from '../repo/transaction.js'
+import type {MutationDeps} from './context.js'
+
+/** What a planner sees: the host's manifest and every host's. */
+export interface EditState {
+  manifest: Manifest
+  all: HostManifest[]
+}
+
+/** A planned change: the new manifest and the commit subject. */
+export interface ManifestEdit {
+  manifest: Manifest
+  message: string
+}
+
+/** Plans an edit, or returns undefined when there is nothing to do. Throws on bad input. */
+export type EditPlanner = (state: EditState) => ManifestEdit | undefined
+
+/** Where an edit happens. */
+export interface EditTarget {
+  root: string
+  host: string
+  /** The command, for the journal. */
+  command: string
+  dryRun?: boolean
+}
+
+/** The outcome of {@link editManifest}: the plan, and the transaction unless no-op or dry run. */
+export interface EditOutcome {
+  edit?: ManifestEdit
+  tx?: TransactionResult
+}
+
+async function loadState(root: string, host: string): Promise<EditState & {userComments: number}> {
+  const [all, own] = await Promise.all([readAllManifests(root), readManifest(repoPaths.manifest(root, host))])
+  return {all, manifest: own.manifest, userComments: own.userComments}
+}
+
+/**
+ * Throws when a package of `host` (in `manifest`) has a different input URL
+ * on another host: a package name means one flake across the repo.
+ */
+export function assertOneUrlPerName(host: string, manifest: Manifest, all: HostManifest[]): void {
+  for (const [name, entry] of Object.entries(manifest.packages)) {
+    const url = inputUrl(entry.flake, entry.pin)
+    for (const other of all) {
+      const theirs = other.host === host ? undefined : other.manifest.packages[name]
+      if (theirs && inputUrl(theirs.flake, theirs.pin) !== url) {
+        throw conflictError(name, {host: other.host, url: inputUrl(theirs.flake, theirs.pin)}, {host, url})
+      }
+    }
+  }
+}
+
+/** Plans and commits one edit of one host's manifest. */
+export async function editManifest(target: EditTarget, deps: MutationDeps, plan: EditPlanner): Promise<EditOutcome> {
+  const {host, root} = target
+  assertHost(root, host)
+  const initial = await loadState(root, host)
+  const first = plan(initial)
+  if (!first) return {}
+  assertOneUrlPerName(host, first.manifest, initial.all)
+  if (target.dryRun) return {edit: first}
+
+  const manifestFile = `hosts/${host}/glix.toml`
+  let edit = first
+  const tx = await runTransaction(
+    {
+      afterWrite: () => deps.afterWrite(root, [host]),
+      command: target.command,
+      files: [manifestFile],
+      lockFlake: deps.lockFlake,
+      noLock: deps.noLock,
+      notice: deps.notice,
+      root,
+    },
+    async () => {
+      const state = await loadState(root, host)
+      const fresh = plan(state)
+      if (!fresh) return {message: first.message}
+      assertOneUrlPerName(host, fresh.manifest, state.all)
+      edit = fresh
+      await writeManifest(repoPaths.manifest(root, host), fresh.manifest)
+      if (state.userComments > 0) deps.notice(droppedCommentsNotice(manifestFile, state.userComments))
+      return {message: fresh.message}
+    },
+  )
+  return {edit, tx}
+}
