@@ -17,6 +17,14 @@ export const RESERVED_PACKAGE_NAMES: readonly string[] = ['nixpkgs', 'glixos-cor
 /** What a name names; used in error messages. */
 export type NameKind = 'host' | 'package' | 'user'
 
+// eslint-disable-next-line no-control-regex
+const SPACE_OR_CONTROL = /[\s\u0000-\u001F\u007F]/
+
+/** True when `value` contains whitespace or a control character (it would not fit on one line). */
+export function hasSpaceOrControl(value: string): boolean {
+  return SPACE_OR_CONTROL.test(value)
+}
+
 /** Returns true when `value` is a valid name. */
 export function isValidName(value: string): boolean {
   return NAME_PATTERN.test(value)

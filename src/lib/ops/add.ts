@@ -7,7 +7,7 @@
  */
 import {GlixError, UsageError} from '../errors.js'
 import {type PackageEntry, type Scope, resolvedUser} from '../manifest/types.js'
-import {assertName, quoteForMessage} from '../names.js'
+import {assertName, hasSpaceOrControl, quoteForMessage} from '../names.js'
 import {assertReference, inferValidName, isAbsoluteLocalPath, isFullReference} from '../resolver/reference.js'
 import type {MutationDeps} from './context.js'
 import {editManifest} from './edit.js'
@@ -49,8 +49,7 @@ export interface AddResult {
 
 /** Throws unless `pin` is a usable revision. */
 export function assertPin(pin: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (pin === '' || /[\s\u0000-\u001F\u007F?&#]/.test(pin)) {
+  if (pin === '' || hasSpaceOrControl(pin) || /[?&#]/.test(pin)) {
     throw new UsageError(`invalid pin ${quoteForMessage(pin)}: expected a revision (no spaces, '?', '&' or '#')`)
   }
 

@@ -9,7 +9,7 @@ import {join, relative} from 'node:path'
 import {UsageError} from '../errors.js'
 import {assertHost} from '../manifest/hosts.js'
 import {type HostSettings, OPTIONAL_SETTING_KEYS} from '../manifest/types.js'
-import {assertName, quoteForMessage} from '../names.js'
+import {assertName, hasSpaceOrControl, quoteForMessage} from '../names.js'
 import {repoPaths} from '../repo/discover.js'
 import {runTransaction} from '../repo/transaction.js'
 import type {MutationDeps} from './context.js'
@@ -32,9 +32,6 @@ export interface HostChangeResult {
   removed?: string[]
 }
 
-// eslint-disable-next-line no-control-regex
-const SINGLE_LINE = /^[^\s\u0000-\u001F\u007F]*$/
-
 /** Applies `host set` pairs to settings; pure. */
 export function applyHostPairs(settings: HostSettings, pairs: Array<{key: string; value: string}>): HostSettings {
   const next: HostSettings = {...settings, extra: {...settings.extra}}
@@ -54,7 +51,7 @@ export function applyHostPairs(settings: HostSettings, pairs: Array<{key: string
 
       if (optional === 'system') assertSystem(value)
       else if (optional === 'primary_user') assertName('user', value)
-      else if (!SINGLE_LINE.test(value)) throw new UsageError(`${key} must not contain spaces or control characters`)
+      else if (hasSpaceOrControl(value)) throw new UsageError(`${key} must not contain spaces or control characters`)
       next[optional] = value
     }
   }

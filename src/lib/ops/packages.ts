@@ -5,7 +5,7 @@
  */
 import {GlixError, UsageError} from '../errors.js'
 import type {Manifest, PackageEntry} from '../manifest/types.js'
-import {assertName, quoteForMessage} from '../names.js'
+import {assertName, hasSpaceOrControl, quoteForMessage} from '../names.js'
 import {assertReference, isAbsoluteLocalPath} from '../resolver/reference.js'
 import {assertPin} from './add.js'
 import type {MutationDeps} from './context.js'
@@ -124,12 +124,11 @@ export function parseBool(key: string, value: string): boolean {
 }
 
 const PACKAGE_KEYS = new Set(['enabled', 'flake', 'pin', 'scope', 'user'])
-// eslint-disable-next-line no-control-regex
-const CONFIG_KEY = /^config\.[^\u0000-\u001F\u007F]+$/
+const CONFIG_PREFIX = 'config.'
 
 /** Renders pairs for a commit subject: values that need it are JSON-quoted. */
 export function summarisePairs(pairs: SetPair[]): string {
-  return pairs.map(({key, value}) => `${key}=${/^[^\s"\\\u0000-\u001F\u007F]*$/.test(value) && value !== '' ? value : JSON.stringify(value)}`).join(' ')
+  return pairs.map(({key, value}) => `${key}=${value === '' || hasSpaceOrControl(value) || /["\\]/.test(value) ? JSON.stringify(value) : value}`).join(' ')
 }
 
 /** Applies `set` pairs to a package entry; pure. */
@@ -171,7 +170,7 @@ export function applyPackagePairs(entry: PackageEntry, pairs: SetPair[], options
       }
 
       default: {
-        const configKey = key.slice('config.'.length)
+        const configKey = key.slice(CONFIG_PREFIX.length)
         if (value === '') delete next.config[configKey]
         else next.config[configKey] = value
       }
@@ -192,7 +191,7 @@ export function setPackage(
   deps: MutationDeps,
   options: {allowLocalPath?: boolean} = {},
 ): Promise<PackageChangeResult> {
-  const pairs = parsePairs(rawPairs, (key) => PACKAGE_KEYS.has(key) || CONFIG_KEY.test(key), 'package')
+  const pairs = parsePairs(rawPairs, (key) => PACKAGE_KEYS.has(key) || (key.startsWith(CONFIG_PREFIX) && key.length > CONFIG_PREFIX.length && !hasSpaceOrControl(key)), 'package')
   return changePackage(target, 'set', deps, (entry) => {
     const next = applyPackagePairs(entry, pairs, options)
     if (JSON.stringify(next) === JSON.stringify(entry)) return undefined

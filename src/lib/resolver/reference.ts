@@ -8,7 +8,7 @@
  * (both are escaped anyway) and shown on one line.
  */
 import {UsageError} from '../errors.js'
-import {isValidName, quoteForMessage} from '../names.js'
+import {hasSpaceOrControl, isValidName, quoteForMessage} from '../names.js'
 import {splitFragment} from '../flake/render.js'
 
 const SCHEMES = [
@@ -45,8 +45,7 @@ export function isAbsoluteLocalPath(reference: string): boolean {
 /** Throws unless `reference` is a non-empty single-line reference without spaces. */
 export function assertReference(reference: string): string {
   if (reference === '') throw new UsageError('empty flake reference')
-  // eslint-disable-next-line no-control-regex
-  if (/[\s\u0000-\u001F\u007F]/.test(reference)) {
+  if (hasSpaceOrControl(reference)) {
     throw new UsageError(`invalid flake reference ${quoteForMessage(reference)}: it must not contain spaces or control characters`)
   }
 
