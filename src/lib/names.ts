@@ -53,5 +53,12 @@ export function assertName(kind: NameKind, value: string): string {
     })
   }
 
+  if (kind === 'package' && value in Object.prototype) {
+    // @iarna/toml resolves [packages.constructor] to Object's own property and loses the table.
+    throw new UsageError(`package name ${quoteForMessage(value)} cannot be read back by glix's TOML parser; choose another with --name`, {
+      code: 'RESERVED_NAME',
+    })
+  }
+
   return value
 }

@@ -53,16 +53,16 @@ function findRegion(lines: string[], region: RegionName, file: string): RegionSp
   return {end: ends[0], indent, start: starts[0]}
 }
 
-function splitLines(text: string): {eol: string; lines: string[]} {
-  const eol = text.includes('\r\n') ? '\r\n' : '\n'
-  return {eol, lines: text.split(eol)}
+/** Splits on LF only: a CRLF line keeps its CR, so joining with LF gives back every byte. */
+function splitLines(text: string): string[] {
+  return text.split('\n')
 }
 
 /** Returns the current body lines of a region, indentation removed. */
 export function readRegion(text: string, region: RegionName, file = 'flake.nix'): string[] {
-  const {lines} = splitLines(text)
+  const lines = splitLines(text)
   const span = findRegion(lines, region, file)
-  return lines.slice(span.start + 1, span.end).map((line) => (line.startsWith(span.indent) ? line.slice(span.indent.length) : line.trimStart()))
+  return lines.slice(span.start + 1, span.end).map((l) => l.replace(/\r$/, '')).map((line) => (line.startsWith(span.indent) ? line.slice(span.indent.length) : line.trimStart()))
 }
 
 /**
@@ -70,7 +70,7 @@ export function readRegion(text: string, region: RegionName, file = 'flake.nix')
  * nothing) when any region's markers are broken or the regions overlap.
  */
 export function patchRegions(text: string, bodies: Partial<Record<RegionName, string[]>>, file = 'flake.nix'): string {
-  const {eol, lines} = splitLines(text)
+  const lines = splitLines(text)
   const spans = (['inputs', 'hosts'] as const).map((region) => ({region, span: findRegion(lines, region, file)}))
   const [a, b] = spans.map((s) => s.span).sort((x, y) => x.start - y.start)
   if (b.start < a.end) throw markerError(file, 'the glix-managed inputs and hosts regions overlap')
@@ -80,9 +80,11 @@ export function patchRegions(text: string, bodies: Partial<Record<RegionName, st
   for (const {region, span} of spans.sort((x, y) => y.span.start - x.span.start)) {
     const body = bodies[region]
     if (body === undefined) continue
-    const rendered = body.map((line) => (line === '' ? '' : span.indent + line))
+    // New lines end like the start marker's line (CRLF or LF).
+    const cr = lines[span.start].endsWith('\r') ? '\r' : ''
+    const rendered = body.map((line) => (line === '' ? '' : span.indent + line) + cr)
     out = [...out.slice(0, span.start + 1), ...rendered, ...out.slice(span.end)]
   }
 
-  return out.join(eol)
+  return out.join('\n')
 }

@@ -56,9 +56,10 @@ export async function readManifest(file: string): Promise<ReadResult> {
 
 /** Parses and validates manifest `text`; `file` is used in error messages. */
 export function parseManifest(text: string, file: string): ReadResult {
+  assertNoBuiltinKeys(text, file)
   let data: Table
   try {
-    data = TOML.parse(text) as Table
+    data = TOML.parse(text.replaceAll('\r\n', '\n')) as Table
   } catch (error) {
     const e = error as {col?: number; line?: number; message?: string}
     if (typeof e.line === 'number') {
@@ -70,6 +71,34 @@ export function parseManifest(text: string, file: string): ReadResult {
   }
 
   return {manifest: validate(data, file), userComments: countUserComments(text)}
+}
+
+// __proto__ is parsed as data by @iarna/toml and kept by setOwn below.
+const BUILTIN_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype).filter((key) => key !== '__proto__'))
+
+/**
+ * Refuses tables named `constructor`, `toString` and the like before
+ * parsing: @iarna/toml resolves them to Object.prototype members, silently
+ * losing the table (or throwing "Can't redefine existing key"). A clear error naming
+ * the line beats lost data.
+ */
+function assertNoBuiltinKeys(text: string, file: string): void {
+  for (const [index, line] of text.split('\n').entries()) {
+    // Table names clash (the parser looks them up as objects); a leaf `constructor = "x"` is fine.
+    const header = /^\s*\[\[?([^\]]+)\]/.exec(line)
+    const tables = header ? header[1].split('.') : ((/^\s*([^=]+?)\s*=/.exec(line) ?? [])[1] ?? '').split('.').slice(0, -1)
+    for (const raw of tables) {
+      const key = raw.trim().replace(/^(["'])(.*)\1$/, '$2')
+      if (BUILTIN_KEYS.has(key)) {
+        fail(file, `line ${index + 1}: the key "${key}" is not supported (glix's TOML parser confuses it with a JavaScript built-in); rename it`)
+      }
+    }
+  }
+}
+
+/** Sets `key` as an own property, so keys such as `__proto__` stay data. */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, {configurable: true, enumerable: true, value, writable: true})
 }
 
 function fail(file: string, message: string): never {
@@ -103,7 +132,7 @@ function validate(data: Table, file: string): Manifest {
 
   const extra: Extra = {}
   for (const [key, value] of Object.entries(data)) {
-    if (key !== 'schema' && key !== 'settings' && key !== 'packages') extra[key] = value
+    if (key !== 'schema' && key !== 'settings' && key !== 'packages') setOwn(extra, key, value)
   }
 
   const rawSettings = data.settings ?? {}
@@ -138,7 +167,7 @@ function validateSettings(file: string, raw: Table): HostSettings {
   }
 
   for (const [key, value] of Object.entries(raw)) {
-    if (!KNOWN_SETTINGS.has(key)) settings.extra[key] = value
+    if (!KNOWN_SETTINGS.has(key)) setOwn(settings.extra, key, value)
   }
 
   return settings
@@ -174,12 +203,12 @@ function validatePackage(file: string, name: string, raw: TomlValue): PackageEnt
   if (raw.config !== undefined) {
     if (!isTable(raw.config)) fail(file, `${where}.config must be a table, got ${describeValue(raw.config)}`)
     for (const [key, value] of Object.entries(raw.config)) {
-      entry.config[key] = expectString(file, `${where}.config.${key}`, value)
+      setOwn(entry.config, key, expectString(file, `${where}.config.${key}`, value))
     }
   }
 
   for (const [key, value] of Object.entries(raw)) {
-    if (!KNOWN_PACKAGE_KEYS.has(key)) entry.extra[key] = value
+    if (!KNOWN_PACKAGE_KEYS.has(key)) setOwn(entry.extra, key, value)
   }
 
   return entry
@@ -201,6 +230,8 @@ export function countUserComments(text: string): number {
       if (multiline) {
         if (line.startsWith(multiline, i)) {
           i += 3
+          // One or two quotes just inside the closing delimiter belong to the string.
+          for (let n = 0; n < 2 && line[i] === multiline[0]; n++) i++
           multiline = undefined
           continue
         }

@@ -74,8 +74,20 @@ export function tomlKey(key: string): string {
 const isTable = (value: TomlValue): value is {[key: string]: TomlValue} =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
 
+/** Writes a number as TOML: integers as is, floats in JavaScript's shortest form (`1e-7`, `1.5`, `1e+21`). */
+function tomlNumber(value: number): string {
+  if (Number.isNaN(value)) return 'nan'
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf'
+  if (Object.is(value, -0)) return '-0.0'
+  return String(value)
+}
+
+const isArrayOfTables = (value: TomlValue): value is Array<{[key: string]: TomlValue}> =>
+  Array.isArray(value) && value.length > 0 && value.every((v) => isTable(v))
+
 function inlineValue(value: TomlValue): string {
   if (typeof value === 'string') return tomlString(value)
+  if (typeof value === 'number') return tomlNumber(value)
   if (Array.isArray(value)) return `[${value.map((v) => inlineValue(v)).join(', ')}]`
   if (isTable(value)) {
     const parts = Object.entries(value).map(([k, v]) => `${tomlKey(k)} = ${inlineValue(v)}`)
@@ -95,6 +107,8 @@ function renderExtra(extra: Extra, path: string[], lines: string[]): string[] {
   for (const [key, value] of Object.entries(extra)) {
     if (isTable(value)) {
       sections.push(...renderTable([...path, key], value))
+    } else if (isArrayOfTables(value)) {
+      for (const element of value) sections.push(...renderTable([...path, key], element, true))
     } else {
       lines.push(`${tomlKey(key)} = ${inlineValue(value)}`)
     }
@@ -103,10 +117,11 @@ function renderExtra(extra: Extra, path: string[], lines: string[]): string[] {
   return sections
 }
 
-function renderTable(path: string[], table: Extra): string[] {
+function renderTable(path: string[], table: Extra, arrayElement = false): string[] {
   const lines: string[] = []
   const sections = renderExtra(table, path, lines)
-  return ['', `[${path.map((p) => tomlKey(p)).join('.')}]`, ...lines, ...sections]
+  const name = path.map((p) => tomlKey(p)).join('.')
+  return ['', arrayElement ? `[[${name}]]` : `[${name}]`, ...lines, ...sections]
 }
 
 /** Renders `manifest` in the canonical form; the result ends with a newline. */
