@@ -134,7 +134,12 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
       // oclif's own parse errors (unknown flag, missing argument, bad option): usage errors.
       exit = error.oclif.exit === 1 ? 2 : error.oclif.exit
       code = 'USAGE'
-      message = message.split('\n')[0].replace(/^\s*Error:\s*/, '')
+      message = message
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('See more help'))
+        .join(' ')
+        .replace(/^Error:\s*/, '')
     } else if (process.env.DEBUG) {
       this.logToStderr(error.stack ?? '')
     }

@@ -15,7 +15,7 @@ export interface RunOptions {
   cwd?: string
   env?: NodeJS.ProcessEnv
   /** Data written to the program's stdin. */
-  input?: string
+  input?: Buffer | string
   /** Return the result instead of throwing when the exit status is not 0. */
   allowFailure?: boolean
   /** Called with every chunk of stderr as it arrives (progress). */

@@ -71,7 +71,7 @@ const isLocal = (ref: string) => isAbsoluteLocalPath(ref) || /^(\.\.?\/|path:)/.
 export async function initHost(options: InitOptions, deps: MutationDeps): Promise<InitResult> {
   const host = assertName('host', options.host)
   const user = options.user ?? defaultUser()
-  if (!user) throw new UsageError('cannot tell the primary user: pass --user')
+  if (user === undefined || (options.user === undefined && user === '')) throw new UsageError('cannot tell the primary user: pass --user')
   assertName('user', user)
   const system = assertSystem(options.system ?? 'x86_64-linux')
   const choices = {

@@ -1,14 +1,15 @@
 /**
- * Git, as glix uses it: init, status, and commits of exactly the files a
- * mutation changed.
+ * Git, as glix uses it: init, status, index bookkeeping, and commits of
+ * exactly the contents a mutation produced.
  *
- * Invariants: only the paths handed to {@link commitPaths} are staged and
- * committed (`git commit --only`), so unrelated work in the user's tree is
- * never swept into a glix commit; when no identity is configured, commits
+ * Invariants: a glix commit is built from HEAD's tree plus the given
+ * paths in a temporary index (commitContents), so neither what the user
+ * staged nor their unstaged edits are swept into it; every path argument
+ * is literal (no pathspec magic); when no identity is configured, commits
  * are made with a fallback identity and the caller is told so.
  */
 import {existsSync} from 'node:fs'
-import {realpath} from 'node:fs/promises'
+import {realpath, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {runProcess} from '../process.js'
@@ -16,9 +17,9 @@ import {runProcess} from '../process.js'
 /** The identity glix commits with when git has none configured. */
 export const FALLBACK_IDENTITY = {email: 'glix@localhost', name: 'glix'}
 
-function git(root: string, args: string[], allowFailure = false) {
+function git(root: string, args: string[], allowFailure = false, input?: Buffer | string) {
   // Paths are file names, never pathspec magic (a file named ":(glob)*" is just that).
-  return runProcess('git', ['--literal-pathspecs', ...args], {allowFailure, cwd: root})
+  return runProcess('git', ['--literal-pathspecs', ...args], {allowFailure, cwd: root, input})
 }
 
 /** Creates a git repository at `root` (branch `main`) unless one exists there. */
@@ -53,17 +54,6 @@ export async function statusLines(root: string): Promise<string[]> {
   return result.stdout.split('\n').filter((line) => line !== '')
 }
 
-/** Whether git can name an author and a committer for a commit in `root`. */
-export async function hasIdentity(root: string): Promise<boolean> {
-  const [name, email] = await Promise.all([
-    git(root, ['config', 'user.name'], true).then((r) => r.stdout.trim()),
-    git(root, ['config', 'user.email'], true).then((r) => r.stdout.trim()),
-  ])
-  const {env} = process
-  const complete = (n?: string, e?: string) => Boolean((n || name) && (e || email))
-  return complete(env.GIT_AUTHOR_NAME, env.GIT_AUTHOR_EMAIL) && complete(env.GIT_COMMITTER_NAME, env.GIT_COMMITTER_EMAIL)
-}
-
 /**
  * Stages `paths` (additions, changes and deletions) and returns the paths
  * a commit can take: a deleted path counts when git knows it (index or
@@ -80,37 +70,100 @@ export async function stagePaths(root: string, paths: string[]): Promise<string[
   return [...present, ...new Set([...inIndex, ...inHead])]
 }
 
-/** Puts the index entries of `paths` back to HEAD (or removes them without a HEAD). */
-export async function unstagePaths(root: string, paths: string[]): Promise<void> {
-  if (paths.length === 0) return
-  if (await headCommit(root)) {
-    await git(root, ['reset', '--quiet', '--', ...paths], true)
-  } else {
-    await git(root, ['rm', '-r', '--cached', '--quiet', '--ignore-unmatch', '--', ...paths], true)
-  }
+/** The index entries of `paths`, as `git ls-files --stage -z` prints them. */
+export async function readIndexEntries(root: string, paths: string[]): Promise<string> {
+  if (paths.length === 0) return ''
+  return (await git(root, ['ls-files', '--stage', '-z', '--', ...paths])).stdout
 }
 
-/** The result of {@link commitPaths}. */
+/** Puts the index entries of `paths` back to what {@link readIndexEntries} saw. */
+export async function restoreIndexEntries(root: string, paths: string[], saved: string): Promise<void> {
+  if (paths.length === 0) return
+  await git(root, ['update-index', '--force-remove', '--', ...paths], true)
+  const entries = saved.split('\0').filter((e) => e !== '')
+  if (entries.length > 0) await git(root, ['update-index', '-z', '--index-info'], false, entries.join('\0') + '\0')
+}
+
+/** The result of {@link commitContents}. */
 export interface CommitResult {
-  /** The new commit, or undefined when none of the paths had anything to commit. */
+  /** The new commit, or undefined when the contents equal HEAD's. */
   commit?: string
-  /** True when the fallback identity was used. */
+  /** True when a fallback identity was used. */
   fallbackIdentity: boolean
 }
 
+const ZERO = '0000000000000000000000000000000000000000'
+
+async function identityEnv(root: string): Promise<{env: NodeJS.ProcessEnv; fallback: boolean}> {
+  const [name, email] = await Promise.all([
+    git(root, ['config', 'user.name'], true).then((r) => r.stdout.trim()),
+    git(root, ['config', 'user.email'], true).then((r) => r.stdout.trim()),
+  ])
+  const env: NodeJS.ProcessEnv = {...process.env}
+  let fallback = false
+  for (const role of ['AUTHOR', 'COMMITTER']) {
+    if (!env[`GIT_${role}_NAME`] && !name) {
+      env[`GIT_${role}_NAME`] = FALLBACK_IDENTITY.name
+      fallback = true
+    }
+
+    if (!env[`GIT_${role}_EMAIL`] && !email) {
+      env[`GIT_${role}_EMAIL`] = FALLBACK_IDENTITY.email
+      fallback = true
+    }
+  }
+
+  return {env, fallback}
+}
+
 /**
- * Commits exactly `paths` with `message`: stages them, then commits with
- * `--only` so nothing else in the index goes into the commit.
+ * Commits exactly `files` (path → new bytes, or undefined for a deletion)
+ * on top of HEAD, with `message`. The commit is built in a temporary index
+ * from HEAD's tree, so nothing else — neither what the user staged nor
+ * their unstaged edits — goes into it; afterwards the real index entries
+ * of these paths point at the committed blobs, and the work tree is not
+ * touched (a file glix committed differently from the work tree shows as
+ * an unstaged change).
  */
-export async function commitPaths(root: string, paths: string[], message: string): Promise<CommitResult> {
-  const staged = await stagePaths(root, paths)
-  if (staged.length === 0) return {fallbackIdentity: false}
-  const fallbackIdentity = !(await hasIdentity(root))
-  const identity = fallbackIdentity
-    ? ['-c', `user.name=${FALLBACK_IDENTITY.name}`, '-c', `user.email=${FALLBACK_IDENTITY.email}`]
-    : []
-  await git(root, [...identity, 'commit', '--quiet', '--only', '-m', message, '--', ...staged])
-  return {commit: await headCommit(root), fallbackIdentity}
+export async function commitContents(root: string, files: Map<string, Buffer | undefined>, message: string): Promise<CommitResult> {
+  const head = await headCommit(root)
+  const paths = [...files.keys()]
+  const modes = new Map<string, string>()
+  if (head && paths.length > 0) {
+    for (const line of (await git(root, ['ls-tree', '-z', 'HEAD', '--', ...paths])).stdout.split('\0')) {
+      const match = /^(\d+) blob [0-9a-f]+\t(.*)$/s.exec(line)
+      if (match) modes.set(match[2], match[1])
+    }
+  }
+
+  const info: string[] = []
+  for (const [path, content] of files) {
+    if (content === undefined) {
+      info.push(`0 ${ZERO}\t${path}`)
+    } else {
+      const sha = (await git(root, ['hash-object', '-w', '--stdin'], false, content)).stdout.trim()
+      info.push(`${modes.get(path) ?? '100644'} ${sha}\t${path}`)
+    }
+  }
+
+  const indexInfo = info.join('\0') + '\0'
+  const tmpIndex = join(root, '.git', 'glix', `index.${process.pid}`)
+  const tmp = {...process.env, GIT_INDEX_FILE: tmpIndex}
+  try {
+    await runProcess('git', head ? ['read-tree', head] : ['read-tree', '--empty'], {cwd: root, env: tmp})
+    await runProcess('git', ['update-index', '-z', '--index-info'], {cwd: root, env: tmp, input: indexInfo})
+    const tree = (await runProcess('git', ['write-tree'], {cwd: root, env: tmp})).stdout.trim()
+    if (head && tree === (await git(root, ['rev-parse', `${head}^{tree}`])).stdout.trim()) return {fallbackIdentity: false}
+    const {env, fallback} = await identityEnv(root)
+    const commit = (
+      await runProcess('git', ['commit-tree', tree, ...(head ? ['-p', head] : []), '-F', '-'], {cwd: root, env, input: message + '\n'})
+    ).stdout.trim()
+    await git(root, ['update-ref', '-m', `glix: ${message.split('\n')[0]}`, 'HEAD', commit, head ?? ''])
+    await git(root, ['update-index', '-z', '--index-info'], false, indexInfo)
+    return {commit, fallbackIdentity: fallback}
+  } finally {
+    await rm(tmpIndex, {force: true})
+  }
 }
 
 /** `git status --porcelain` lines of tracked files only (untracked files do not count). */
@@ -135,4 +188,15 @@ export async function changedInCommit(root: string, rev: string): Promise<string
 export async function readAtRevision(root: string, rev: string, path: string): Promise<Buffer | undefined> {
   const result = await git(root, ['cat-file', 'blob', `${rev}:${path}`], true)
   return result.code === 0 ? result.stdoutBytes : undefined
+}
+
+/** The names of the entries of directory `dir` at `rev` (empty when absent). */
+export async function listTreeNames(root: string, rev: string, dir: string): Promise<string[]> {
+  const result = await git(root, ['ls-tree', '-z', '--name-only', `${rev}:${dir}`], true)
+  return result.code === 0 ? result.stdout.split('\0').filter((n) => n !== '') : []
+}
+
+/** Resets the index entries of `paths` to HEAD's. */
+export async function resetIndexToHead(root: string, paths: string[]): Promise<void> {
+  if (paths.length > 0) await git(root, ['reset', '--quiet', '--', ...paths], true)
 }

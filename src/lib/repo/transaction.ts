@@ -11,7 +11,8 @@
  *    `manifest:written` hook) regenerates flake.nix;
  * 4. `nix flake lock` runs only when the inputs region changed or
  *    flake.lock is missing;
- * 5. exactly the changed files are committed, with one subject;
+ * 5. exactly the changed files are committed, with one subject, built on
+ *    HEAD in a temporary index (see committedContents);
  * 6. the journal is removed and the lock released.
  *
  * Invariant: on any failure before the commit, every journaled file is
@@ -26,8 +27,19 @@ import {dirname, join, relative, resolve, sep} from 'node:path'
 
 import {describeError, GlixError} from '../errors.js'
 import {readRegion} from '../flake/patcher.js'
-import {saveFingerprint} from '../flake/regenerate.js'
-import {commitPaths, stagePaths, unstagePaths} from './git.js'
+import {renderFlake, saveFingerprint} from '../flake/regenerate.js'
+import {parseManifest} from '../manifest/read.js'
+import {isValidName} from '../names.js'
+import {
+  commitContents,
+  headCommit,
+  listTreeNames,
+  readAtRevision,
+  readIndexEntries,
+  resetIndexToHead,
+  restoreIndexEntries,
+  stagePaths,
+} from './git.js'
 import {readIfExists, writeFileAtomic} from './fs.js'
 
 /** The journal on disk. */
@@ -35,6 +47,10 @@ interface Journal {
   command: string
   pid: number
   startedAt: string
+  /** HEAD before the transaction; a different HEAD at recovery means the commit landed. */
+  head?: string
+  /** The index entries of the journaled paths (`git ls-files --stage -z`). */
+  index: string
   /** Relative path → base64 content before the change, or null when absent. */
   files: Record<string, null | string>
   /** Directories (relative) created by the mutation, deepest last. */
@@ -132,7 +148,7 @@ async function restore(root: string, journal: Journal): Promise<number> {
     await rmdir(join(root, dir)).catch(() => {})
   }
 
-  await unstagePaths(root, paths)
+  await restoreIndexEntries(root, paths, journal.index)
   return restored
 }
 
@@ -174,7 +190,8 @@ export async function runTransaction(
     }
 
     const dirs = (options.dirs ?? []).map((d) => assertInside(root, d)).filter((d) => !existsSync(join(root, d)))
-    journal = {command: options.command, dirs, files, pid: process.pid, startedAt: new Date().toISOString()}
+    const [head, index] = await Promise.all([headCommit(root), readIndexEntries(root, rels)])
+    journal = {command: options.command, dirs, files, head, index, pid: process.pid, startedAt: new Date().toISOString()}
     await writeFileAtomic(journalPath(root), JSON.stringify(journal))
 
     const inputsBefore = await inputsRegion(root)
@@ -195,7 +212,7 @@ export async function runTransaction(
 
     let commit: string | undefined
     if (changed.length > 0) {
-      const result = await commitPaths(root, changed, message)
+      const result = await commitContents(root, await committedContents(root, changed), message)
       commit = result.commit
       if (result.fallbackIdentity) {
         options.notice('git has no user.name/user.email: committed as "glix <glix@localhost>" (set them with `git config`)')
@@ -246,6 +263,14 @@ async function recoverLocked(root: string): Promise<string | undefined> {
     return undefined
   }
 
+  const head = await headCommit(root)
+  if (head !== journal.head) {
+    // The process died after its commit landed: the files are the commit's; only the index may lag.
+    await resetIndexToHead(root, Object.keys(journal.files))
+    await rm(journalPath(root), {force: true})
+    return `finished an interrupted \`glix ${journal.command}\` (pid ${journal.pid}): its commit had landed; cleaned up`
+  }
+
   const restored = await restore(root, journal)
   await rm(journalPath(root), {force: true})
   return `recovered an interrupted \`glix ${journal.command}\` (pid ${journal.pid}, started ${journal.startedAt}): restored ${restored} file(s)`
@@ -270,4 +295,38 @@ async function changedFiles(root: string, before: Record<string, null | string>)
   }
 
   return changed
+}
+
+const MANIFEST_PATH = /^hosts\/([^/]+)\/glix\.toml$/
+
+/**
+ * The bytes to commit for each changed path. Every file is committed as
+ * glix left it, except flake.nix: its managed regions are rendered from the
+ * manifests *as committed* (HEAD's, plus the ones this transaction
+ * changed) onto HEAD's flake.nix, so a hand edit elsewhere in the work tree
+ * — to flake.nix outside the regions, or another host's manifest — is
+ * never swept into the commit and HEAD stays consistent.
+ */
+async function committedContents(root: string, changed: string[]): Promise<Map<string, Buffer | undefined>> {
+  const contents = new Map<string, Buffer | undefined>()
+  for (const rel of changed) contents.set(rel, await readIfExists(join(root, rel)))
+  const flake = contents.get('flake.nix')
+  if (flake === undefined || !(await headCommit(root))) return contents
+
+  const base = (await readAtRevision(root, 'HEAD', 'flake.nix')) ?? flake
+  const hosts = new Set((await listTreeNames(root, 'HEAD', 'hosts')).filter((name) => isValidName(name)))
+  for (const rel of changed) {
+    const match = MANIFEST_PATH.exec(rel)
+    if (match) hosts.add(match[1])
+  }
+
+  const manifests = []
+  for (const host of [...hosts].sort()) {
+    const rel = `hosts/${host}/glix.toml`
+    const bytes = contents.has(rel) ? contents.get(rel) : await readAtRevision(root, 'HEAD', rel)
+    if (bytes !== undefined) manifests.push({host, manifest: parseManifest(bytes.toString('utf8'), rel).manifest})
+  }
+
+  contents.set('flake.nix', Buffer.from(renderFlake(base.toString('utf8'), manifests)))
+  return contents
 }

@@ -1,0 +1,204 @@
+/**
+ * The mutation transaction (spec §4) as `glix add` shows it: when
+ * `nix flake lock` runs and what it commits, byte-for-byte rollback when it
+ * fails, the inter-process lock, `--apply`, hand-written comments and keys,
+ * and the user's own work in flake.nix. Nix and nixos-rebuild are fake
+ * executables put first on PATH; they log their arguments.
+ */
+import {expect} from 'chai'
+import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import {
+  addPackage,
+  commitCount,
+  createRepo,
+  editManifest,
+  expectOneLineError,
+  expectUnchanged,
+  filesOf,
+  git,
+  glix,
+  glixBin,
+  glixOk,
+  headOf,
+  lines,
+  readText,
+  regionLines,
+  snapshotTree,
+  statusOf,
+  subjectOf,
+  useEnv,
+  useHermeticGit,
+  useTempDirs,
+} from '../helpers/repo.js'
+
+const FAKE_LOCK = '{\n  "nodes": {\n    "root": {}\n  },\n  "root": "root",\n  "version": 7\n}\n'
+
+/** A fake `nix`: logs its arguments; fails when $FAKE_NIX_FAIL is set; else writes flake.lock. */
+const FAKE_NIX = `#!/bin/sh
+echo "$*" >> "$FAKE_LOG"
+if [ -n "$FAKE_NIX_FAIL" ]; then
+  echo "error: simulated nix failure" >&2
+  exit 1
+fi
+printf '%s' '${FAKE_LOCK}' > flake.lock
+`
+
+/** A fake `nixos-rebuild`: logs its arguments; exits with $FAKE_REBUILD_EXIT (default 0). */
+const FAKE_REBUILD = `#!/bin/sh
+echo "nixos-rebuild $*" >> "$FAKE_LOG"
+exit "\${FAKE_REBUILD_EXIT:-0}"
+`
+
+describe('mutation transaction (glix add)', () => {
+  useHermeticGit()
+  const tempDir = useTempDirs()
+  const env = useEnv()
+  let root: string
+  let log: string
+
+  beforeEach(async () => {
+    const tmp = await tempDir()
+    root = await createRepo(path.join(tmp, 'repo'), [
+      {host: 'laptop', user: 'alice'},
+      {host: 'desktop', user: 'alice'},
+    ])
+    const bin = path.join(tmp, 'bin')
+    await mkdir(bin)
+    for (const [name, script] of [
+      ['nix', FAKE_NIX],
+      ['nixos-rebuild', FAKE_REBUILD],
+    ]) {
+      await writeFile(path.join(bin, name), script)
+      await chmod(path.join(bin, name), 0o755)
+    }
+
+    log = path.join(tmp, 'calls.log')
+    await writeFile(log, '')
+    env.set('PATH', `${bin}${path.delimiter}${process.env.PATH}`)
+    env.set('FAKE_LOG', log)
+  })
+
+  const calls = async () => lines(await readFile(log, 'utf8'))
+
+  it('runs `nix flake lock` when the inputs change and commits flake.lock with the change', async () => {
+    const r = await glixOk(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'laptop'])
+    expect(r.stderr, 'no --no-lock notice').to.equal('')
+    const nixCalls = await calls()
+    expect(nixCalls).to.have.lengthOf(1)
+    expect(nixCalls[0]).to.match(/\bflake lock\b/)
+    expect(filesOf(root)).to.deep.equal(['flake.lock', 'flake.nix', 'hosts/laptop/glix.toml'])
+    expect(git(root, 'show', 'HEAD:flake.lock')).to.equal(FAKE_LOCK)
+    expect(statusOf(root)).to.deep.equal([])
+  })
+
+  it('does not run nix when the inputs region stays the same', async () => {
+    await glixOk(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'laptop'])
+    await writeFile(log, '')
+    // Same name, same URL on another host: the inputs region does not change.
+    await glixOk(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'desktop'])
+    expect(await calls()).to.deep.equal([])
+    expect(filesOf(root)).to.deep.equal(['hosts/desktop/glix.toml'])
+  })
+
+  it('rolls back every file when `nix flake lock` fails', async () => {
+    env.set('FAKE_NIX_FAIL', '1')
+    // Work in progress that must survive the rollback untouched, staged and unstaged.
+    await writeFile(path.join(root, 'notes.txt'), 'todo\n')
+    await writeFile(path.join(root, 'hosts/laptop/default.nix'), `${readText(root, 'hosts/laptop/default.nix')}# wip\n`)
+    git(root, 'add', 'notes.txt')
+    const before = await snapshotTree(root)
+    const head = headOf(root)
+
+    const r = await glix(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'laptop'])
+    const message = expectOneLineError(r, 'add', 1)
+    expect(message).to.include('simulated nix failure')
+    expect(message).to.match(/rolled back$/)
+    expect(await calls()).to.have.lengthOf(1)
+    await expectUnchanged(root, before, head)
+  })
+
+  it('rolls back without unstaging what the user had staged in a file glix touches', async () => {
+    env.set('FAKE_NIX_FAIL', '1')
+    await writeFile(path.join(root, 'flake.nix'), `# staged by the user\n${readText(root, 'flake.nix')}`)
+    git(root, 'add', 'flake.nix')
+    const before = await snapshotTree(root)
+    const head = headOf(root)
+
+    const r = await glix(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'laptop'])
+    expect(expectOneLineError(r, 'add', 1)).to.match(/rolled back$/)
+    expect(statusOf(root)).to.deep.equal(['M  flake.nix'])
+    await expectUnchanged(root, before, head)
+  })
+
+  it('serialises concurrent glix processes: both adds land, one commit each', async () => {
+    const commits = commitCount(root)
+    const [a, b] = await Promise.all([
+      glixBin(['add', 'github:owner/pkg-a', '--dir', root, '--host', 'laptop', '--no-lock']),
+      glixBin(['add', 'github:owner/pkg-b', '--dir', root, '--host', 'laptop', '--no-lock']),
+    ])
+    expect(a.code, a.stderr).to.equal(0)
+    expect(b.code, b.stderr).to.equal(0)
+    expect(commitCount(root)).to.equal(commits + 2)
+    const manifest = readText(root, 'hosts/laptop/glix.toml')
+    expect(manifest).to.include('[packages.pkg-a]').and.to.include('[packages.pkg-b]')
+    expect(regionLines(readText(root, 'flake.nix'), 'inputs').join('\n')).to.include('pkg-a = {').and.to.include('pkg-b = {')
+    expect(statusOf(root)).to.deep.equal([])
+  })
+
+  it('--apply runs `nixos-rebuild switch --flake <root>#<host>` after the commit', async () => {
+    const r = await glixOk(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'laptop', '--no-lock', '--apply'])
+    expect(lines(r.stdout)[0]).to.equal('added firefox -> github:NixOS/nixpkgs#firefox (scope=system) to host laptop')
+    expect(r.stdout).not.to.include('staged.')
+    expect(await calls()).to.deep.equal([`nixos-rebuild switch --flake ${root}#laptop`])
+    expect(subjectOf(root)).to.match(/^glix add laptop: firefox/)
+  })
+
+  it('auto_apply = true rebuilds without --apply', async () => {
+    await editManifest(root, 'laptop', (text) => text.replace('auto_apply = false', 'auto_apply = true'))
+    await glixOk(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'laptop', '--no-lock'])
+    expect(await calls()).to.deep.equal([`nixos-rebuild switch --flake ${root}#laptop`])
+  })
+
+  it('a failed rebuild after --apply exits 1 and keeps the commit', async () => {
+    env.set('FAKE_REBUILD_EXIT', '3')
+    const head = headOf(root)
+    const r = await glix(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'laptop', '--no-lock', '--apply'])
+    expect(r.exitCode).to.equal(1)
+    expect(lines(r.stderr).at(-1)).to.match(/^glix add: .*nixos-rebuild switch failed/)
+    expect(git(root, 'rev-parse', 'HEAD~1').trim()).to.equal(head)
+    expect(subjectOf(root)).to.match(/^glix add laptop: firefox/)
+  })
+
+  it('keeps unknown keys of a hand-edited manifest and says once that comments were dropped', async () => {
+    await editManifest(
+      root,
+      'laptop',
+      (text) => `${text.replace('auto_apply = false', 'auto_apply = false # keep it off\ntheme = "dark"')}\n# my note\n[custom]\nanswer = 42\n`,
+    )
+    const r = await addPackage(root, 'laptop', 'github:NixOS/nixpkgs#firefox')
+    const commentNotices = lines(r.stderr).filter((l) => /comment/.test(l))
+    expect(commentNotices, r.stderr).to.have.lengthOf(1)
+    expect(commentNotices[0]).to.match(/^glix: .*2/)
+    const manifest = readText(root, 'hosts/laptop/glix.toml')
+    expect(manifest).to.include('theme = "dark"').and.to.include('[custom]\nanswer = 42')
+    expect(manifest).not.to.include('# my note').and.not.to.include('# keep it off')
+  })
+
+  it("does not sweep the user's uncommitted edit of flake.nix (outside the regions) into the glix commit", async () => {
+    const wip = '# my work in progress, not for this commit\n'
+    await writeFile(path.join(root, 'flake.nix'), wip + readText(root, 'flake.nix'))
+    await glixOk(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'laptop', '--no-lock'])
+
+    expect(readText(root, 'flake.nix').startsWith(wip), 'the edit stays in the work tree').to.equal(true)
+    const committed = git(root, 'show', 'HEAD:flake.nix')
+    expect(regionLines(committed, 'inputs'), 'the commit has the new input').to.deep.equal([
+      '    firefox = {',
+      '      url = "github:NixOS/nixpkgs";',
+      '    };',
+    ])
+    expect(committed, 'the commit does not have the user’s edit').not.to.include(wip)
+    expect(statusOf(root)).to.deep.equal([' M flake.nix'])
+  })
+})
