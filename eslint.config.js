@@ -23,7 +23,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts'],
+    // Plain ESM JavaScript that runs on Node (bin/, scripts/, the example plugin).
+    files: ['**/*.js'],
+    languageOptions: {globals: {console: 'readonly', process: 'readonly', URL: 'readonly'}},
+  },
+  {
+    files: ['test/**/*.ts', 'examples/*/test/**/*.ts'],
     rules: {'@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-unused-expressions': 'off'},
   },
 )

@@ -12,6 +12,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {GlixError} from './lib/errors.js'
 import {assertName} from './lib/names.js'
 import type {MutationDeps} from './lib/ops/context.js'
+import {editManifest, type EditOutcome, type EditPlanner} from './lib/ops/edit.js'
 import {discoverRoot} from './lib/repo/discover.js'
 import {refreshRepoState} from './lib/repo/drift.js'
 
@@ -117,6 +118,20 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     if (status !== 0) {
       throw new GlixError(`nixos-rebuild switch failed (exit ${status}); the change is committed: fix it and run \`glix rebuild\``)
     }
+  }
+
+  /**
+   * Runs one edit of a host's manifest as a glix mutation: lock, journal,
+   * planning under the lock, regeneration through `manifest:written`,
+   * `nix flake lock` when the inputs changed, one commit. `plan` returns the
+   * new manifest and the commit subject, or undefined for "nothing to do".
+   */
+  protected editHostManifest(
+    plan: EditPlanner,
+    options: {command?: string; dryRun?: boolean; host?: string; noLock?: boolean} = {},
+  ): Promise<EditOutcome> {
+    const target = {command: options.command ?? (this.id ?? 'plugin').replaceAll(':', ' '), dryRun: options.dryRun, host: options.host ?? this.host, root: this.root}
+    return editManifest(target, this.mutationDeps({noLock: options.noLock}), plan)
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {

@@ -2,6 +2,7 @@
  * The public API of glix for plugins: the base command class, the manifest
  * API, the transaction, and the hook event types. See docs/plugins.md.
  */
+export {Args, Flags} from '@oclif/core'
 export {GlixCommand, type GlixArgs, type GlixFlags} from './base-command.js'
 export {type GlixHooks, HOOK_EVENTS, type ManifestWrittenOptions} from './hook-types.js'
 export {GlixError, ManifestError, UsageError} from './lib/errors.js'
@@ -14,3 +15,6 @@ export {regenerateFlake} from './lib/flake/regenerate.js'
 export {discoverRoot, repoPaths} from './lib/repo/discover.js'
 export {runTransaction, type MutationOutcome, type TransactionOptions, type TransactionResult} from './lib/repo/transaction.js'
 export type {MutationDeps} from './lib/ops/context.js'
+export {renderTable} from './lib/ui/table.js'
+export {listPackages, showPackage, type PackageDetails, type PackageRow} from './lib/ops/read.js'
+export {type EditOutcome, type EditPlanner, type EditState, type ManifestEdit, assertOneUrlPerName} from './lib/ops/edit.js'
