@@ -200,3 +200,14 @@ export async function listTreeNames(root: string, rev: string, dir: string): Pro
 export async function resetIndexToHead(root: string, paths: string[]): Promise<void> {
   if (paths.length > 0) await git(root, ['reset', '--quiet', '--', ...paths], true)
 }
+
+/**
+ * The subject of the first commit after `base` on HEAD's first-parent line
+ * (of HEAD's root commit when `base` is undefined), or undefined when there
+ * is none.
+ */
+export async function firstSubjectAfter(root: string, base: string | undefined): Promise<string | undefined> {
+  const result = await git(root, ['log', '--first-parent', '--reverse', '--format=%s', base ? `${base}..HEAD` : 'HEAD'], true)
+  if (result.code !== 0) return undefined
+  return result.stdout.split('\n')[0] || undefined
+}

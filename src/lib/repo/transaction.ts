@@ -32,6 +32,7 @@ import {parseManifest} from '../manifest/read.js'
 import {isValidName} from '../names.js'
 import {
   commitContents,
+  firstSubjectAfter,
   headCommit,
   listTreeNames,
   readAtRevision,
@@ -47,8 +48,10 @@ interface Journal {
   command: string
   pid: number
   startedAt: string
-  /** HEAD before the transaction; a different HEAD at recovery means the commit landed. */
+  /** HEAD before the transaction; recovery looks for the journaled commit right after it. */
   head?: string
+  /** The commit subject, written into the journal just before the commit is made. */
+  message?: string
   /** The index entries of the journaled paths (`git ls-files --stage -z`). */
   index: string
   /** Relative path → base64 content before the change, or null when absent. */
@@ -212,6 +215,9 @@ export async function runTransaction(
 
     let commit: string | undefined
     if (changed.length > 0) {
+      // From here on a crash may leave a landed commit behind: say which one to look for.
+      journal = {...journal, message}
+      await writeFileAtomic(journalPath(root), JSON.stringify(journal))
       const result = await commitContents(root, await committedContents(root, changed), message)
       commit = result.commit
       if (result.fallbackIdentity) {
@@ -263,8 +269,8 @@ async function recoverLocked(root: string): Promise<string | undefined> {
     return undefined
   }
 
-  const head = await headCommit(root)
-  if (head !== journal.head) {
+  // The commit landed only if it is the first commit after the journaled HEAD (not just any new HEAD).
+  if (journal.message !== undefined && (await firstSubjectAfter(root, journal.head)) === journal.message.split('\n')[0]) {
     // The process died after its commit landed: the files are the commit's; only the index may lag.
     await resetIndexToHead(root, Object.keys(journal.files))
     await rm(journalPath(root), {force: true})
