@@ -7,19 +7,23 @@
  * `catch()`, which turns every error into one `glix <command>: <message>`
  * line on stderr (and a JSON document under `--json`).
  */
-import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+// oclif's entry module loads all of oclif (semver for its engine check, help, ux …); the
+// subpaths load only what a command needs. Mutation machinery loads when used (docs/decisions.md, Performance).
+import {Command} from '@oclif/core/command'
+import {ExitError} from '@oclif/core/errors'
+import * as Flags from '@oclif/core/flags'
+import type {InferredArgs, InferredFlags} from '@oclif/core/interfaces'
 
 import {GlixError} from './lib/errors.js'
 import {assertName} from './lib/names.js'
 import type {MutationDeps} from './lib/ops/context.js'
-import {editManifest, type EditOutcome, type EditPlanner} from './lib/ops/edit.js'
+import type {EditOutcome, EditPlanner} from './lib/ops/edit.js'
 import {discoverRoot} from './lib/repo/discover.js'
-import {refreshRepoState} from './lib/repo/drift.js'
 
 /** The parsed flags of command `T`, base flags included. */
-export type GlixFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof GlixCommand)['baseFlags'] & T['flags']>
+export type GlixFlags<T extends typeof Command> = InferredFlags<(typeof GlixCommand)['baseFlags'] & T['flags']>
 /** The parsed args of command `T`. */
-export type GlixArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+export type GlixArgs<T extends typeof Command> = InferredArgs<T['args']>
 
 /** The base class of glix commands. */
 export abstract class GlixCommand<T extends typeof Command> extends Command {
@@ -72,6 +76,7 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     this.positionals = argv as string[]
     if (flags.host !== undefined && flags.host !== process.env.GLIX_HOST) assertName('host', flags.host)
     if (ctor.requiresRepo) {
+      const {refreshRepoState} = await import('./lib/repo/drift.js')
       for (const message of await refreshRepoState(this.root)) this.notice(message)
     }
   }
@@ -126,16 +131,17 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
    * `nix flake lock` when the inputs changed, one commit. `plan` returns the
    * new manifest and the commit subject, or undefined for "nothing to do".
    */
-  protected editHostManifest(
+  protected async editHostManifest(
     plan: EditPlanner,
     options: {command?: string; dryRun?: boolean; host?: string; noLock?: boolean} = {},
   ): Promise<EditOutcome> {
     const target = {command: options.command ?? (this.id ?? 'plugin').replaceAll(':', ' '), dryRun: options.dryRun, host: options.host ?? this.host, root: this.root}
+    const {editManifest} = await import('./lib/ops/edit.js')
     return editManifest(target, this.mutationDeps({noLock: options.noLock}), plan)
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
-    if (error instanceof Errors.ExitError) throw error
+    if (error instanceof ExitError) throw error
     const command = (this.id ?? 'glix').replaceAll(':', ' ')
     let exit = 1
     let message = error.message

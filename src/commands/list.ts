@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {GlixCommand} from '../base-command.js'
 import {listPackages, type PackageRow} from '../lib/ops/read.js'
@@ -18,12 +18,8 @@ export default class List extends GlixCommand<typeof List> {
     const packages = await listPackages({all: this.flags.all, allHosts, host: allHosts ? '' : this.host, root: this.root})
     if (!this.jsonEnabled()) {
       const headers = ['NAME', 'SCOPE', 'STATE', 'USER', 'FLAKE']
-      const rows = packages.map((p) => [p.name, p.scope, p.state, p.user, p.flake])
-      this.log(
-        allHosts
-          ? renderTable(['HOST', ...headers], rows.map((row, i) => [packages[i].host, ...row]))
-          : renderTable(headers, rows),
-      )
+      const rows = packages.map((p) => (allHosts ? [p.host, p.name, p.scope, p.state, p.user, p.flake] : [p.name, p.scope, p.state, p.user, p.flake]))
+      this.log(renderTable(allHosts ? ['HOST', ...headers] : headers, rows))
     }
 
     return {packages}

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 import {GlixCommand} from '../base-command.js'
 import {type PackageDetails, showPackage} from '../lib/ops/read.js'

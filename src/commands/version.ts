@@ -1,5 +1,5 @@
 import {GlixCommand} from '../base-command.js'
-import {buildCommit} from '../lib/build-info.js'
+import {buildCommit, formatVersion} from '../lib/build-info.js'
 
 export default class Version extends GlixCommand<typeof Version> {
   static override summary = 'Print the version of glix and the commit it was built from.'
@@ -8,7 +8,7 @@ export default class Version extends GlixCommand<typeof Version> {
 
   async run(): Promise<{commit: string; version: string}> {
     const result = {commit: buildCommit(), version: this.config.version}
-    this.log(`glix ${result.version} (${result.commit})`)
+    this.log(formatVersion(result.version, result.commit))
     return result
   }
 }

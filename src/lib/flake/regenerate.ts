@@ -2,20 +2,20 @@
  * Regeneration of the managed regions of `flake.nix` from the manifests,
  * and detection of regions gone stale after a hand edit.
  *
- * The regions are a pure function of the manifests (spec §3). Drift
- * detection keeps a fingerprint (size, mtime, ctime, inode) of every
- * manifest and of flake.nix in `.git/glix/fingerprint.json`, so when
- * nothing changed it costs one stat per file and no parse.
+ * The regions are a pure function of the manifests (spec §3). Whether
+ * they may be stale is told by the fingerprint of repo/fingerprint.ts,
+ * without loading this module. The writer (and its crypto import) loads
+ * only when a region is rewritten.
  */
-import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
-import {join} from 'node:path'
 
-import {listHosts, readAllManifests} from '../manifest/hosts.js'
+import {readAllManifests} from '../manifest/hosts.js'
 import {repoPaths} from '../repo/discover.js'
-import {writeFileAtomic} from '../repo/fs.js'
+import {isFingerprintFresh, saveFingerprint} from '../repo/fingerprint.js'
 import {patchRegions, readRegion} from './patcher.js'
 import {collectInputs, type HostManifest, renderHosts, renderInputs} from './render.js'
+
+export {computeFingerprint, isFingerprintFresh, saveFingerprint} from '../repo/fingerprint.js'
 
 /** What a regeneration did. */
 export interface RegenerateResult {
@@ -39,57 +39,9 @@ export async function regenerateFlake(root: string): Promise<RegenerateResult> {
   const next = renderFlake(text, hosts)
   if (next === text) return {changed: false, hosts, inputsChanged: false}
   const inputsChanged = readRegion(text, 'inputs').join('\n') !== readRegion(next, 'inputs').join('\n')
+  const {writeFileAtomic} = await import('../repo/fs.js')
   await writeFileAtomic(file, next)
   return {changed: true, hosts, inputsChanged}
-}
-
-function fingerprintFile(root: string): string | undefined {
-  try {
-    if (!statSync(join(root, '.git')).isDirectory()) return undefined
-  } catch {
-    return undefined
-  }
-
-  return join(root, '.git', 'glix', 'fingerprint.json')
-}
-
-/** A cheap summary of the files the regions depend on: one stat per file. */
-export function computeFingerprint(root: string): string {
-  const parts: string[] = []
-  for (const file of [repoPaths.flake(root), ...listHosts(root).map((h) => repoPaths.manifest(root, h))]) {
-    try {
-      const s = statSync(file)
-      parts.push(`${file}:${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`)
-    } catch {
-      parts.push(`${file}:-`)
-    }
-  }
-
-  return parts.join('\n')
-}
-
-/** Records that the regions are fresh for the files as they are now. */
-export function saveFingerprint(root: string): void {
-  const file = fingerprintFile(root)
-  if (!file) return
-  try {
-    mkdirSync(join(root, '.git', 'glix'), {recursive: true})
-    writeFileSync(file, JSON.stringify({fingerprint: computeFingerprint(root)}))
-  } catch {
-    // The fingerprint is only a cache; without it drift detection re-renders.
-  }
-}
-
-/** True when the manifests and flake.nix are as glix last left them. */
-export function isFingerprintFresh(root: string): boolean {
-  const file = fingerprintFile(root)
-  if (!file) return false
-  try {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as {fingerprint?: string}
-    return saved.fingerprint === computeFingerprint(root)
-  } catch {
-    return false
-  }
 }
 
 /**

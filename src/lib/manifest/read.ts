@@ -1,16 +1,20 @@
 /**
  * Reading host manifests.
  *
- * Parses with @iarna/toml and validates against schema 1 (spec §2). Every
- * problem becomes one ManifestError naming the file and, for syntax errors,
- * the 1-based line and column, or the offending key and value. Unknown keys
- * are kept in `extra` maps; nothing is dropped silently.
+ * A manifest in glix's canonical form is read by the fast reader of
+ * canonical.ts; any other text is parsed with @iarna/toml (loaded only
+ * then) and validated against schema 1 (spec §2). Both give the same
+ * result for the same text. Every problem becomes one ManifestError naming
+ * the file and, for syntax errors, the 1-based line and column, or the
+ * offending key and value. Unknown keys are kept in `extra` maps; nothing
+ * is dropped silently.
  */
-import TOML from '@iarna/toml'
-import {readFile} from 'node:fs/promises'
+import {readFileSync} from 'node:fs'
 
 import {ManifestError} from '../errors.js'
 import {isValidName, quoteForMessage} from '../names.js'
+import {MANIFEST_HEADER, readCanonicalManifest} from './canonical.js'
+import {loadToml} from './toml.js'
 import {
   type Extra,
   type HostSettings,
@@ -22,7 +26,7 @@ import {
 } from './types.js'
 
 /** The first line of every manifest glix writes. */
-export const MANIFEST_HEADER = '# glixos manifest. Managed by glix; hand edits preserved on best-effort.'
+export {MANIFEST_HEADER}
 
 /** A parsed manifest and facts about its text. */
 export interface ReadResult {
@@ -39,11 +43,15 @@ const isTable = (value: unknown): value is Table =>
 const KNOWN_SETTINGS = new Set<string>(['default_scope', 'auto_apply', ...OPTIONAL_SETTING_KEYS])
 const KNOWN_PACKAGE_KEYS = new Set(['flake', 'scope', 'enabled', 'pin', 'user', 'config'])
 
-/** Reads and validates the manifest at `file`. */
+/**
+ * Reads and validates the manifest at `file`. The read is synchronous: for
+ * small files it is several times cheaper than the thread-pool round trips
+ * of an asynchronous one, which adds up over a fleet of hosts.
+ */
 export async function readManifest(file: string): Promise<ReadResult> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = readFileSync(file, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new ManifestError(code === 'ENOENT' ? `${file}: no such manifest` : `${file}: cannot read: ${String(error)}`, {
@@ -56,10 +64,19 @@ export async function readManifest(file: string): Promise<ReadResult> {
 
 /** Parses and validates manifest `text`; `file` is used in error messages. */
 export function parseManifest(text: string, file: string): ReadResult {
+  const canonical = readCanonicalManifest(text)
+  return canonical ? {manifest: canonical, userComments: 0} : parseManifestToml(text, file)
+}
+
+/**
+ * Parses and validates any manifest `text` with the TOML parser: the
+ * general path of {@link parseManifest}, which gives the same result.
+ */
+export function parseManifestToml(text: string, file: string): ReadResult {
   assertNoBuiltinKeys(text, file)
   let data: Table
   try {
-    data = TOML.parse(text.replaceAll('\r\n', '\n')) as Table
+    data = loadToml().parse(text.replaceAll('\r\n', '\n')) as Table
   } catch (error) {
     const e = error as {col?: number; line?: number; message?: string}
     if (typeof e.line === 'number') {

@@ -8,10 +8,9 @@
  * keys follow the known ones at their level, in the order they were read.
  * Strings are TOML basic strings; keys are bare when they can be.
  */
-import TOML from '@iarna/toml'
-
 import {writeFileAtomic} from '../repo/fs.js'
-import {MANIFEST_HEADER} from './read.js'
+import {MANIFEST_HEADER} from './canonical.js'
+import {loadToml} from './toml.js'
 import {type Extra, type Manifest, OPTIONAL_SETTING_KEYS, type TomlValue} from './types.js'
 
 const BARE_KEY = /^[A-Za-z0-9_-]+$/
@@ -94,7 +93,8 @@ function inlineValue(value: TomlValue): string {
     return parts.length === 0 ? '{}' : `{ ${parts.join(', ')} }`
   }
 
-  return TOML.stringify.value(value as Parameters<typeof TOML.stringify.value>[0]).trim()
+  const toml = loadToml()
+  return toml.stringify.value(value as Parameters<typeof toml.stringify.value>[0]).trim()
 }
 
 /**

@@ -5,10 +5,12 @@
 import {readFile} from 'node:fs/promises'
 
 import {GlixError} from '../errors.js'
+import type {HostManifest} from '../flake/render.js'
 import {assertHost, readAllManifests} from '../manifest/hosts.js'
+import {readManifest} from '../manifest/read.js'
 import {hostSystem, resolvedUser, type Scope} from '../manifest/types.js'
+import {assertName, isValidName} from '../names.js'
 import {repoPaths} from '../repo/discover.js'
-import {headSubject, statusLines} from '../repo/git.js'
 
 /** One row of `glix list`. */
 export interface PackageRow {
@@ -31,13 +33,23 @@ export interface ListOptions {
   all?: boolean
 }
 
-/** The packages of one host, or of every host, sorted by host then name. */
+/** The packages of one host, or of every host, sorted by host then name. Reads only the manifests it lists. */
 export async function listPackages(options: ListOptions): Promise<PackageRow[]> {
-  if (!options.allHosts) assertHost(options.root, options.host)
+  let hosts: HostManifest[]
+  if (options.allHosts) {
+    hosts = await readAllManifests(options.root)
+  } else {
+    assertHost(options.root, options.host)
+    hosts = [{host: options.host, manifest: (await readManifest(repoPaths.manifest(options.root, options.host))).manifest}]
+  }
+
   const rows: PackageRow[] = []
-  for (const {host, manifest} of await readAllManifests(options.root)) {
-    if (!options.allHosts && host !== options.host) continue
-    for (const name of Object.keys(manifest.packages).sort()) {
+  // Indexed loops: on a large fleet this runs tens of thousands of times in a cold process.
+  for (let h = 0; h < hosts.length; h++) {
+    const {host, manifest} = hosts[h]
+    const names = Object.keys(manifest.packages).sort()
+    for (let n = 0; n < names.length; n++) {
+      const name = names[n]
       const entry = manifest.packages[name]
       if (!entry.enabled && !options.all) continue
       rows.push({
@@ -63,8 +75,10 @@ export interface PackageDetails extends PackageRow {
 /** Returns one package of a host, or throws naming the host's packages. */
 export async function showPackage(root: string, host: string, name: string): Promise<PackageDetails> {
   assertHost(root, host)
-  const {manifest} = (await readAllManifests(root)).find((h) => h.host === host)!
-  const entry = manifest.packages[name]
+  // A malformed name is a usage error; a well-formed one that is not there (even "constructor") is "not found".
+  if (!isValidName(name)) assertName('package', name)
+  const {manifest} = await readManifest(repoPaths.manifest(root, host))
+  const entry = Object.hasOwn(manifest.packages, name) ? manifest.packages[name] : undefined
   if (!entry) {
     const names = Object.keys(manifest.packages).sort()
     throw new GlixError(`package "${name}" not found on host ${host}`, {
@@ -162,6 +176,8 @@ export async function readLockedInputs(root: string): Promise<LockedInput[] | un
 
 /** Gathers `glix info`. */
 export async function repoInfo(root: string): Promise<RepoInfo> {
+  // Only `info` runs git on the read path: list and show never load it.
+  const {headSubject, statusLines} = await import('../repo/git.js')
   const [manifests, status, head, lock] = await Promise.all([
     readAllManifests(root),
     statusLines(root).catch(() => ['?']),

@@ -190,6 +190,42 @@ export async function readAtRevision(root: string, rev: string, path: string): P
   return result.code === 0 ? result.stdoutBytes : undefined
 }
 
+/**
+ * The bytes of each of `paths` at `rev` (undefined where it does not exist
+ * there or is not a file), read by one `git cat-file --batch` instead of
+ * one process per path: a commit that touches flake.nix reads every host's
+ * manifest at HEAD.
+ */
+export async function readManyAtRevision(root: string, rev: string, paths: string[]): Promise<Map<string, Buffer | undefined>> {
+  const result = new Map<string, Buffer | undefined>()
+  if (paths.length === 0) return result
+  // The batch protocol is line-based; a path with a newline (never a host manifest) is read on its own.
+  if (paths.some((p) => p.includes('\n'))) {
+    for (const path of paths) result.set(path, await readAtRevision(root, rev, path))
+    return result
+  }
+
+  const {stdoutBytes: out} = await git(root, ['cat-file', '--batch'], false, paths.map((p) => `${rev}:${p}\n`).join(''))
+  let at = 0
+  for (const path of paths) {
+    const eol = out.indexOf(0x0a, at)
+    const header = out.toString('utf8', at, eol)
+    at = eol + 1
+    // "<sha> <type> <size>", or "<name> missing" / "<name> ambiguous" without content.
+    const match = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header)
+    if (!match) {
+      result.set(path, undefined)
+      continue
+    }
+
+    const size = Number(match[2])
+    result.set(path, match[1] === 'blob' ? out.subarray(at, at + size) : undefined)
+    at += size + 1
+  }
+
+  return result
+}
+
 /** The names of the entries of directory `dir` at `rev` (empty when absent). */
 export async function listTreeNames(root: string, rev: string, dir: string): Promise<string[]> {
   const result = await git(root, ['ls-tree', '-z', '--name-only', `${rev}:${dir}`], true)

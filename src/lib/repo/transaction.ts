@@ -35,7 +35,7 @@ import {
   firstSubjectAfter,
   headCommit,
   listTreeNames,
-  readAtRevision,
+  readManyAtRevision,
   readIndexEntries,
   resetIndexToHead,
   restoreIndexEntries,
@@ -319,17 +319,23 @@ async function committedContents(root: string, changed: string[]): Promise<Map<s
   const flake = contents.get('flake.nix')
   if (flake === undefined || !(await headCommit(root))) return contents
 
-  const base = (await readAtRevision(root, 'HEAD', 'flake.nix')) ?? flake
   const hosts = new Set((await listTreeNames(root, 'HEAD', 'hosts')).filter((name) => isValidName(name)))
   for (const rel of changed) {
     const match = MANIFEST_PATH.exec(rel)
     if (match) hosts.add(match[1])
   }
 
+  const sorted = [...hosts].sort()
+  // HEAD's flake.nix and the manifests this transaction did not change, in one git process.
+  const atHead = await readManyAtRevision(root, 'HEAD', [
+    'flake.nix',
+    ...sorted.map((host) => `hosts/${host}/glix.toml`).filter((rel) => !contents.has(rel)),
+  ])
+  const base = atHead.get('flake.nix') ?? flake
   const manifests = []
-  for (const host of [...hosts].sort()) {
+  for (const host of sorted) {
     const rel = `hosts/${host}/glix.toml`
-    const bytes = contents.has(rel) ? contents.get(rel) : await readAtRevision(root, 'HEAD', rel)
+    const bytes = contents.has(rel) ? contents.get(rel) : atHead.get(rel)
     if (bytes !== undefined) manifests.push({host, manifest: parseManifest(bytes.toString('utf8'), rel).manifest})
   }
 

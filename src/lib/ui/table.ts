@@ -1,19 +1,48 @@
 /**
  * Plain-text tables: columns padded to their widest cell and separated by
  * two spaces, no trailing spaces, no colour. Returns a string; printing is
- * the command's job.
+ * the command's job. Linear in the number of cells: `list --all-hosts` on
+ * a large fleet renders tens of thousands of rows.
  */
 
-/** Renders `rows` under `headers`; `null`/`undefined` cells are empty. */
+const HIGH_SURROGATE = /[\uD800-\uDBFF]/
+
+/** The width of `cell` in code points; only text with astral characters needs counting. */
+function widthOf(cell: string): number {
+  return HIGH_SURROGATE.test(cell) ? [...cell].length : cell.length
+}
+
+/**
+ * Renders `rows` under `headers`; `null`/`undefined` cells are empty.
+ * Indexed loops and one string per line: a long table is rendered once,
+ * by code that has not been optimised yet.
+ */
 export function renderTable(headers: string[], rows: Array<Array<string | undefined>>): string {
-  const cells = [headers, ...rows.map((row) => row.map((cell) => cell ?? ''))]
-  const widths = headers.map((_, i) => Math.max(...cells.map((row) => [...(row[i] ?? '')].length)))
-  return cells
-    .map((row) =>
-      row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i] - [...cell].length)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
+  const columns = headers.length
+  const widths = headers.map((header) => widthOf(header))
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]
+    const last = Math.min(row.length, columns)
+    for (let i = 0; i < last; i++) {
+      const width = widthOf(row[i] ?? '')
+      if (width > widths[i]) widths[i] = width
+    }
+  }
+
+  const lines: string[] = [renderLine(headers, widths)]
+  for (let r = 0; r < rows.length; r++) lines.push(renderLine(rows[r], widths))
+  return lines.join('\n')
+}
+
+/** One line: every cell but the last padded to its column's width, two spaces between, no trailing spaces. */
+function renderLine(row: Array<string | undefined>, widths: number[]): string {
+  let line = ''
+  for (let i = 0; i < row.length; i++) {
+    const cell = row[i] ?? ''
+    if (i > 0) line += '  '
+    line += cell
+    if (i < row.length - 1 && i < widths.length) line += ' '.repeat(widths[i] - widthOf(cell))
+  }
+
+  return line.trimEnd()
 }
