@@ -1,14 +1,21 @@
 /**
  * `glix add`: declare a package on a host (spec §5, §6).
  *
- * Everything is checked before the transaction starts — name, reference,
+ * Everything is checked before the transaction starts — the resolution of
+ * a short name (registry, then `nix registry list`), name, reference,
  * scope/user, duplicates, the cross-host URL rule — so a refused add never
- * touches a file.
+ * touches a file and no lock is held while a registry is fetched. The
+ * registry is consulted only for short names: a full reference never
+ * reads, fetches or waits for one.
  */
 import {GlixError, UsageError} from '../errors.js'
 import {type PackageEntry, type Scope, resolvedUser} from '../manifest/types.js'
 import {assertName, hasSpaceOrControl, quoteForMessage} from '../names.js'
+import {listNixRegistry, type NixRegistryEntry} from '../nix/registry.js'
+import type {LoadedRegistry, LoadOptions} from '../registry/load.js'
+import {configuredRegistryUrl, hostRegistryUrl} from '../registry/url.js'
 import {assertReference, inferValidName, isAbsoluteLocalPath, isFullReference} from '../resolver/reference.js'
+import {type ResolvedVia, resolveReference} from '../resolver/resolve.js'
 import type {MutationDeps} from './context.js'
 import {editManifest} from './edit.js'
 
@@ -23,6 +30,26 @@ export interface AddOptions {
   name?: string
   allowLocalPath?: boolean
   dryRun?: boolean
+  /** `--registry-url`: overrides `$GLIX_REGISTRY_URL` and the host's `registry_url`. */
+  registryUrl?: string
+  /** `--refresh`: refetch the registry even when the cached copy is fresh. */
+  refresh?: boolean
+  /** `--allow-file-registry`: accept a `file://` registry URL. */
+  allowFileRegistry?: boolean
+  /** `--no-nix-registry`: do not fall back to `nix registry list`. */
+  noNixRegistry?: boolean
+  /** Where `$GLIX_REGISTRY_URL` is read (default: process.env). */
+  env?: NodeJS.ProcessEnv
+}
+
+/** How `glix add` reaches the registries; each has a default, tests hand in fakes. */
+export interface AddCollaborators {
+  /** Loads a registry (default: the caching HTTP client, loaded on first use). */
+  loadRegistry?: (options: LoadOptions) => Promise<LoadedRegistry>
+  /** Lists Nix's registries (default: `nix registry list`). */
+  listNixRegistry?: () => Promise<NixRegistryEntry[]>
+  /** Progress while a registry is fetched over the network. */
+  onRegistryFetch?: LoadOptions['onFetch']
 }
 
 /** What `glix add` did or, with --dry-run, would do. */
@@ -33,8 +60,10 @@ export interface AddResult {
   scope: Scope
   user?: string
   pin?: string
-  /** How the reference was resolved. */
-  via: 'uri'
+  /** What the user typed: the reference, or the short name that resolved to `flake`. */
+  input: string
+  /** How the input was resolved. */
+  via: ResolvedVia
   /** The commit subject. */
   message: string
   dryRun: boolean
@@ -57,29 +86,41 @@ export function assertPin(pin: string): string {
 }
 
 /** Runs `glix add`. */
-export async function addPackage(options: AddOptions, deps: MutationDeps): Promise<AddResult> {
-  const {host} = options
+export async function addPackage(options: AddOptions, deps: MutationDeps, collaborators: AddCollaborators = {}): Promise<AddResult> {
+  const {host, root} = options
   assertName('host', host)
-  const reference = assertReference(options.input)
-  if (!isFullReference(reference)) {
-    throw new UsageError(`${quoteForMessage(reference)} is not a flake reference, and short names are not resolved yet`, {
-      code: 'UNRESOLVED',
-      suggestions: [`for a package of nixpkgs, use nixpkgs#${reference} or github:NixOS/nixpkgs#${reference}`],
-    })
-  }
-
-  if (isAbsoluteLocalPath(reference) && !options.allowLocalPath) {
-    throw new UsageError(`${reference} is an absolute local path, which only this machine can build; pass --allow-local-path to add it anyway`)
-  }
-
-  const name = assertName('package', options.name ?? inferValidName(reference))
+  const input = assertReference(options.input)
+  // Cheap checks first: a bad flag must not wait for a registry.
+  if (options.name !== undefined) assertName('package', options.name)
   if (options.user !== undefined) assertName('user', options.user)
   if (options.pin !== undefined) assertPin(options.pin)
+  // A short name needs the host's registry_url; reading it first also reports a bad host or manifest as such.
+  const setting = isFullReference(input) ? undefined : await hostRegistryUrl(root, host)
+  const resolution = await resolveReference(input, {
+    async fetchRegistry() {
+      const url = await configuredRegistryUrl({env: options.env, flag: options.registryUrl, setting: async () => setting})
+      if (url === undefined) return undefined
+      const load = collaborators.loadRegistry ?? (await import('../registry/load.js')).loadRegistry
+      return load({allowFile: options.allowFileRegistry, onFetch: collaborators.onRegistryFetch, refresh: options.refresh, url, warn: deps.notice})
+    },
+    listNixRegistry: options.noNixRegistry ? undefined : (collaborators.listNixRegistry ?? (() => listNixRegistry())),
+  })
+  for (const warning of resolution.warnings) deps.notice(warning)
+  const {via} = resolution
+  const reference = assertReference(resolution.flake)
+  if (isAbsoluteLocalPath(reference) && !options.allowLocalPath) {
+    const from = via === 'uri' ? '' : ` (${input} via ${via})`
+    throw new UsageError(
+      `${reference}${from} is an absolute local path, which only this machine can build; pass --allow-local-path to add it anyway`,
+    )
+  }
+
+  const name = assertName('package', options.name ?? resolution.name ?? inferValidName(reference))
 
   let entry: PackageEntry | undefined
   let user: string | undefined
   let autoApply = false
-  const outcome = await editManifest({command: 'add', dryRun: options.dryRun, host, root: options.root}, deps, ({manifest}) => {
+  const outcome = await editManifest({command: 'add', dryRun: options.dryRun, host, root}, deps, ({manifest}) => {
     const scope = options.scope ?? manifest.settings.default_scope
     if (options.user !== undefined && scope !== 'home') {
       throw new UsageError('--user only applies to home-scope packages (add --scope=home)')
@@ -100,7 +141,7 @@ export async function addPackage(options: AddOptions, deps: MutationDeps): Promi
     autoApply = manifest.settings.auto_apply
     return {
       manifest: {...manifest, packages: {...manifest.packages, [name]: entry}},
-      message: `glix add ${host}: ${name} (${reference}, ${scope}, via uri)`,
+      message: `glix add ${host}: ${name} (${reference}, ${scope}, via ${via})`,
     }
   })
   const added = entry as PackageEntry
@@ -110,6 +151,7 @@ export async function addPackage(options: AddOptions, deps: MutationDeps): Promi
     dryRun: Boolean(options.dryRun),
     flake: added.flake,
     host,
+    input,
     lockSkipped: outcome.tx?.lockSkipped ?? false,
     locked: outcome.tx?.locked ?? false,
     message: outcome.edit!.message,
@@ -117,6 +159,6 @@ export async function addPackage(options: AddOptions, deps: MutationDeps): Promi
     pin: added.pin,
     scope: added.scope,
     user,
-    via: 'uri',
+    via,
   }
 }
