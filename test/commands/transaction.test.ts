@@ -7,6 +7,7 @@
  */
 import {expect} from 'chai'
 import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 
 import {
@@ -52,6 +53,14 @@ exit "\${FAKE_REBUILD_EXIT:-0}"
 `
 
 describe('mutation transaction (glix add)', () => {
+  // `--apply` switches the host: glix refuses unless it is this machine.
+  const realHostname = os.hostname
+  before(() => {
+    os.hostname = () => 'laptop'
+  })
+  after(() => {
+    os.hostname = realHostname
+  })
   useHermeticGit()
   const tempDir = useTempDirs()
   const env = useEnv()

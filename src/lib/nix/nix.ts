@@ -1,13 +1,16 @@
 /**
- * Nix, as glix drives it: locking the flake and the rebuild of a host.
+ * Nix, as glix drives it: locking the flake, the rebuild of a host after
+ * a mutation (`--apply`), and garbage collection.
  *
  * Every call passes `--extra-experimental-features 'nix-command flakes'`, so
  * glix works on machines where flakes are not switched on globally.
  */
-import {spawn} from 'node:child_process'
-
-import {GlixError, ProcessError} from '../errors.js'
+import {GlixError, ProcessError, UsageError} from '../errors.js'
 import {runProcess} from '../process.js'
+import {isRebuildAction, localHostName, REBUILD_ACTIONS, rebuildArgs as planArgs} from '../rebuild/plan.js'
+import {prepareRebuild} from '../rebuild/rebuild.js'
+import {createRebuildSession} from '../rebuild/run.js'
+import {type Spawner, spawnStreaming} from '../rebuild/spawn.js'
 
 const FEATURES = ['--extra-experimental-features', 'nix-command flakes']
 
@@ -26,27 +29,60 @@ export async function lockFlake(root: string, onStderr?: (chunk: string) => void
   }
 }
 
-/** The argv of `nixos-rebuild` for one host. */
+/** The argv of `nixos-rebuild` for one host (without target or build host; see lib/rebuild/plan.ts). */
 export function rebuildArgs(root: string, host: string, action: string, extra: string[] = []): string[] {
-  return [action, '--flake', `${root}#${host}`, ...extra]
+  return planArgs(root, host, action, {extra})
 }
 
 /**
- * Runs `nixos-rebuild <action> --flake <root>#<host>` with the terminal
- * attached (it may ask for a sudo password), resolving with its exit status.
+ * Rebuilds one host as `glix rebuild --host=<host> <action>` does (used by
+ * `--apply` and `auto_apply`): `target_host`/`build_host` from its settings,
+ * the same refusal to activate another host's configuration here, the
+ * terminal attached (nixos-rebuild may ask for a sudo password), and the
+ * deployed commit recorded in the ledger after a successful switch or boot.
+ * Resolves with nixos-rebuild's exit status.
  */
-export function rebuildHost(root: string, host: string, action = 'switch', extra: string[] = []): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('nixos-rebuild', rebuildArgs(root, host, action, extra), {cwd: root, stdio: 'inherit'})
-    child.on('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        new GlixError(error.code === 'ENOENT' ? 'nixos-rebuild not found on PATH (is this a NixOS machine?)' : error.message, {
-          code: 'NO_REBUILD',
-        }),
-      ),
-    )
-    child.on('close', (code) => resolve(code ?? 1))
-  })
+export async function rebuildHost(root: string, host: string, action = 'switch', extra: string[] = []): Promise<number> {
+  if (!isRebuildAction(action)) throw new UsageError(`unknown rebuild action "${action}" (one of ${REBUILD_ACTIONS.join(', ')})`)
+  let prepared
+  try {
+    prepared = await prepareRebuild({action, extra, hosts: [host], localHost: localHostName(), root})
+  } catch (error) {
+    if (error instanceof GlixError && error.code === 'FOREIGN_HOST') {
+      throw new GlixError(`the change is committed but not applied: ${error.message}`, {code: error.code, suggestions: error.suggestions})
+    }
+
+    throw error
+  }
+
+  const [plan] = prepared.plans
+  const session = createRebuildSession(prepared.plans, {attach: true, cwd: root, ledger: prepared.ledger, spawn: spawnStreaming})
+  const result = await session.run(plan)
+  if (result.exit_code === undefined) throw new GlixError(result.error ?? 'nixos-rebuild could not start', {code: 'NO_REBUILD'})
+  return result.exit_code
+}
+
+/** The arguments of `nix-collect-garbage`: `-d` with `deleteOld`, then `extra`. */
+export function gcArgs(options: {deleteOld?: boolean; extra?: string[]} = {}): string[] {
+  return [...(options.deleteOld ? ['-d'] : []), ...(options.extra ?? [])]
+}
+
+/**
+ * Runs `nix-collect-garbage` with the terminal attached, its output
+ * streaming as it comes; resolves with its exit status.
+ */
+export async function collectGarbage(options: {deleteOld?: boolean; extra?: string[]; spawn?: Spawner} = {}): Promise<number> {
+  const spawn = options.spawn ?? spawnStreaming
+  try {
+    const {code} = await spawn('nix-collect-garbage', gcArgs(options), {attach: true, stdout: 'stdout'})
+    return code
+  } catch (error) {
+    if (error instanceof ProcessError && error.code === 'NOT_FOUND') {
+      throw new GlixError('nix-collect-garbage not found on PATH: install Nix', {code: 'NO_NIX'})
+    }
+
+    throw error
+  }
 }
 
 /** The version of the `nix` on PATH as [major, minor], or undefined when there is none. */
