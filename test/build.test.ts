@@ -28,7 +28,7 @@ describe('build', () => {
   it('declares Node 20 support and pins the oclif plugins exactly', () => {
     const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
     expect(pkg.engines.node).to.equal('>=20')
-    for (const name of ['@oclif/core', '@oclif/plugin-help', '@oclif/plugin-plugins', '@oclif/plugin-autocomplete', '@oclif/plugin-not-found']) {
+    for (const name of ['@oclif/core', '@oclif/plugin-help', '@oclif/plugin-plugins', '@oclif/plugin-autocomplete']) {
       expect(pkg.dependencies[name], name).to.match(/^\d+\.\d+\.\d+$/)
       const installed = JSON.parse(readFileSync(`${root}/node_modules/${name}/package.json`, 'utf8'))
       const engine: string = installed.engines?.node ?? ''

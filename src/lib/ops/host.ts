@@ -2,11 +2,11 @@
  * `glix host set` and `glix host remove`: the settings of a host, and the
  * host itself.
  */
-import {readdirSync, statSync} from 'node:fs'
+import {lstatSync, readdirSync, statSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {join, relative} from 'node:path'
 
-import {UsageError} from '../errors.js'
+import {GlixError, UsageError} from '../errors.js'
 import {assertHost} from '../manifest/hosts.js'
 import {type HostSettings, OPTIONAL_SETTING_KEYS} from '../manifest/types.js'
 import {assertName, hasSpaceOrControl, quoteForMessage} from '../names.js'
@@ -80,12 +80,28 @@ export async function setHost(
   }
 }
 
-function filesUnder(dir: string): string[] {
+/**
+ * The files under `dir`. Symbolic links are files (never followed); a link
+ * to a directory is refused, since the journal keeps bytes, not links.
+ */
+function filesUnder(root: string, dir: string): string[] {
   const out: string[] = []
   for (const name of readdirSync(dir)) {
     const path = join(dir, name)
-    if (statSync(path).isDirectory()) out.push(...filesUnder(path))
-    else out.push(path)
+    const entry = lstatSync(path)
+    if (entry.isSymbolicLink()) {
+      if (statSync(path, {throwIfNoEntry: false})?.isDirectory()) {
+        throw new GlixError(`${relative(root, path)} is a symbolic link to a directory, which glix does not follow; remove the link first`, {
+          code: 'SYMLINK_DIR',
+        })
+      }
+
+      out.push(path)
+    } else if (entry.isDirectory()) {
+      out.push(...filesUnder(root, path))
+    } else {
+      out.push(path)
+    }
   }
 
   return out
@@ -94,7 +110,7 @@ function filesUnder(dir: string): string[] {
 /** The files `host remove` would delete, relative to the root. */
 export function hostFiles(root: string, host: string): string[] {
   assertHost(root, host)
-  return filesUnder(repoPaths.hostDir(root, host)).map((file) => relative(root, file)).sort()
+  return filesUnder(root, repoPaths.hostDir(root, host)).map((file) => relative(root, file)).sort()
 }
 
 /** `glix host remove`: deletes `hosts/<host>/` and its line in the hosts region. */

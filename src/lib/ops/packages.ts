@@ -33,7 +33,7 @@ export interface PackageChangeResult {
 }
 
 function findPackage(manifest: Manifest, host: string, name: string): PackageEntry {
-  const entry = manifest.packages[name]
+  const entry = Object.hasOwn(manifest.packages, name) ? manifest.packages[name] : undefined
   if (!entry) {
     const names = Object.keys(manifest.packages).sort()
     throw new GlixError(`package "${name}" not found on host ${host}`, {
@@ -172,7 +172,8 @@ export function applyPackagePairs(entry: PackageEntry, pairs: SetPair[], options
       default: {
         const configKey = key.slice(CONFIG_PREFIX.length)
         if (value === '') delete next.config[configKey]
-        else next.config[configKey] = value
+        // defineProperty: a key such as __proto__ stays data.
+        else Object.defineProperty(next.config, configKey, {configurable: true, enumerable: true, value, writable: true})
       }
     }
   }
