@@ -6,6 +6,8 @@
  * loses no data (spec §2, "Nothing is lost").
  */
 
+import {GlixError} from '../errors.js'
+
 /** Where a package is installed. */
 export type Scope = 'home' | 'system'
 
@@ -81,4 +83,18 @@ export function hostSystem(manifest: Manifest): string {
 export function resolvedUser(manifest: Manifest, entry: PackageEntry): string | undefined {
   if (entry.scope !== 'home') return undefined
   return entry.user ?? manifest.settings.primary_user
+}
+
+/** Returns a host's package, or throws "not found" naming the host's packages. */
+export function findPackage(manifest: Manifest, host: string, name: string): PackageEntry {
+  const entry = Object.hasOwn(manifest.packages, name) ? manifest.packages[name] : undefined
+  if (!entry) {
+    const names = Object.keys(manifest.packages).sort()
+    throw new GlixError(`package "${name}" not found on host ${host}`, {
+      code: 'NO_PACKAGE',
+      suggestions: names.length > 0 ? [`packages of ${host}: ${names.join(', ')}`] : [],
+    })
+  }
+
+  return entry
 }

@@ -11,7 +11,7 @@ import type {Manifest} from '../manifest/types.js'
 import {droppedCommentsNotice, writeManifest} from '../manifest/write.js'
 import {repoPaths} from '../repo/discover.js'
 import {runTransaction, type TransactionResult} from '../repo/transaction.js'
-import type {MutationDeps} from './context.js'
+import {type MutationDeps, transactionOptions} from './context.js'
 
 /** What a planner sees: the host's manifest and every host's. */
 export interface EditState {
@@ -77,15 +77,7 @@ export async function editManifest(target: EditTarget, deps: MutationDeps, plan:
   const manifestFile = `hosts/${host}/glix.toml`
   let edit = first
   const tx = await runTransaction(
-    {
-      afterWrite: () => deps.afterWrite(root, [host]),
-      command: target.command,
-      files: [manifestFile],
-      lockFlake: deps.lockFlake,
-      noLock: deps.noLock,
-      notice: deps.notice,
-      root,
-    },
+    transactionOptions(deps, {command: target.command, files: [manifestFile], hosts: [host], root}),
     async () => {
       const state = await loadState(root, host)
       const fresh = plan(state)

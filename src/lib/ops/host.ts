@@ -12,7 +12,7 @@ import {type HostSettings, OPTIONAL_SETTING_KEYS} from '../manifest/types.js'
 import {assertName, hasSpaceOrControl, quoteForMessage} from '../names.js'
 import {repoPaths} from '../repo/discover.js'
 import {runTransaction} from '../repo/transaction.js'
-import type {MutationDeps} from './context.js'
+import {type MutationDeps, transactionOptions} from './context.js'
 import {editManifest} from './edit.js'
 import {assertSystem} from './init.js'
 import {parseBool, parsePairs, summarisePairs} from './packages.js'
@@ -120,15 +120,7 @@ export async function removeHost(options: {root: string; host: string; dryRun?: 
   const message = `glix host remove ${host}: ${files.length} file(s)`
   if (options.dryRun) return {changed: true, host, lockSkipped: false, locked: false, message, removed: files}
   const tx = await runTransaction(
-    {
-      afterWrite: () => deps.afterWrite(root, [host]),
-      command: 'host remove',
-      files,
-      lockFlake: deps.lockFlake,
-      noLock: deps.noLock,
-      notice: deps.notice,
-      root,
-    },
+    transactionOptions(deps, {command: 'host remove', files, hosts: [host], root}),
     async () => {
       await rm(repoPaths.hostDir(root, host), {force: true, recursive: true})
       return {message}

@@ -19,7 +19,7 @@ import {assertReference, isAbsoluteLocalPath} from '../resolver/reference.js'
 import {defaultInitRoot, isGlixRoot, repoPaths} from '../repo/discover.js'
 import {initRepo} from '../repo/git.js'
 import {runTransaction} from '../repo/transaction.js'
-import type {MutationDeps} from './context.js'
+import {type MutationDeps, transactionOptions} from './context.js'
 
 /** The options of `glix init`. */
 export interface InitOptions {
@@ -109,16 +109,7 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
   try {
     createdGit = await initRepo(root)
     const result = await runTransaction(
-      {
-        afterWrite: () => deps.afterWrite(root, [host]),
-        command: 'init',
-        dirs: ['hosts', `hosts/${host}`],
-        files: ['.gitignore', `hosts/${host}/default.nix`, `hosts/${host}/glix.toml`],
-        lockFlake: deps.lockFlake,
-        noLock: deps.noLock,
-        notice: deps.notice,
-        root,
-      },
+      transactionOptions(deps, {command: 'init', dirs: ['hosts', `hosts/${host}`], files: ['.gitignore', `hosts/${host}/default.nix`, `hosts/${host}/glix.toml`], hosts: [host], root}),
       async () => {
         if (!existsSync(repoPaths.flake(root))) await writeFile(repoPaths.flake(root), renderFlakeTemplate(choices))
         if (!existsSync(join(root, '.gitignore'))) await writeFile(join(root, '.gitignore'), GITIGNORE)

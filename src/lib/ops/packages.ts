@@ -3,8 +3,8 @@
  * one host, each one commit (spec §5). `set` parses every `key=value` pair
  * before anything is written: one bad pair rejects the whole command.
  */
-import {GlixError, UsageError} from '../errors.js'
-import type {Manifest, PackageEntry} from '../manifest/types.js'
+import {UsageError} from '../errors.js'
+import {findPackage, type Manifest, type PackageEntry} from '../manifest/types.js'
 import {assertName, hasSpaceOrControl, quoteForMessage} from '../names.js'
 import {assertReference, isAbsoluteLocalPath} from '../resolver/reference.js'
 import {assertPin} from './add.js'
@@ -32,18 +32,6 @@ export interface PackageChangeResult {
   autoApply: boolean
 }
 
-function findPackage(manifest: Manifest, host: string, name: string): PackageEntry {
-  const entry = Object.hasOwn(manifest.packages, name) ? manifest.packages[name] : undefined
-  if (!entry) {
-    const names = Object.keys(manifest.packages).sort()
-    throw new GlixError(`package "${name}" not found on host ${host}`, {
-      code: 'NO_PACKAGE',
-      suggestions: names.length > 0 ? [`packages of ${host}: ${names.join(', ')}`] : [],
-    })
-  }
-
-  return entry
-}
 
 function withPackage(manifest: Manifest, name: string, entry: PackageEntry | undefined): Manifest {
   const packages = {...manifest.packages}

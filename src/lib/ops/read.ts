@@ -8,7 +8,7 @@ import {GlixError} from '../errors.js'
 import type {HostManifest} from '../flake/render.js'
 import {assertHost, readAllManifests} from '../manifest/hosts.js'
 import {readManifest} from '../manifest/read.js'
-import {hostSystem, resolvedUser, type Scope} from '../manifest/types.js'
+import {findPackage, hostSystem, type Manifest, type PackageEntry, resolvedUser, type Scope} from '../manifest/types.js'
 import {assertName, isValidName} from '../names.js'
 import {repoPaths} from '../repo/discover.js'
 
@@ -52,15 +52,7 @@ export async function listPackages(options: ListOptions): Promise<PackageRow[]> 
       const name = names[n]
       const entry = manifest.packages[name]
       if (!entry.enabled && !options.all) continue
-      rows.push({
-        flake: entry.flake,
-        host,
-        name,
-        pin: entry.pin,
-        scope: entry.scope,
-        state: entry.enabled ? 'enabled' : 'disabled',
-        user: resolvedUser(manifest, entry),
-      })
+      rows.push(packageRow(host, name, manifest, entry))
     }
   }
 
@@ -78,19 +70,15 @@ export async function showPackage(root: string, host: string, name: string): Pro
   // A malformed name is a usage error; a well-formed one that is not there (even "constructor") is "not found".
   if (!isValidName(name)) assertName('package', name)
   const {manifest} = await readManifest(repoPaths.manifest(root, host))
-  const entry = Object.hasOwn(manifest.packages, name) ? manifest.packages[name] : undefined
-  if (!entry) {
-    const names = Object.keys(manifest.packages).sort()
-    throw new GlixError(`package "${name}" not found on host ${host}`, {
-      code: 'NO_PACKAGE',
-      suggestions: names.length > 0 ? [`packages of ${host}: ${names.join(', ')}`] : [],
-    })
-  }
-
+  const entry = findPackage(manifest, host, name)
   const config: Record<string, string> = {}
   for (const key of Object.keys(entry.config).sort()) config[key] = entry.config[key]
+  return {...packageRow(host, name, manifest, entry), config}
+}
+
+/** One package as `list` shows it. */
+function packageRow(host: string, name: string, manifest: Manifest, entry: PackageEntry): PackageRow {
   return {
-    config,
     flake: entry.flake,
     host,
     name,

@@ -15,7 +15,7 @@ import {GlixError} from '../errors.js'
 import {writeFileAtomic} from '../repo/fs.js'
 import {changedInCommit, headSubject, readAtRevision, resolveRevision, trackedChanges} from '../repo/git.js'
 import {runTransaction} from '../repo/transaction.js'
-import type {MutationDeps} from './context.js'
+import {type MutationDeps, transactionOptions} from './context.js'
 
 /** What `glix rollback` did. */
 export interface RollbackResult {
@@ -49,16 +49,7 @@ export async function rollback(options: {root: string}, deps: MutationDeps): Pro
   const files = await changedInCommit(root, head)
   const message = `glix rollback: revert "${subject}"`
   const tx = await runTransaction(
-    {
-      afterWrite: () => deps.afterWrite(root, []),
-      command: 'rollback',
-      dirs: [...new Set(files.map((f) => dirname(f)))].filter((d) => d !== '.' && !existsSync(join(root, d))),
-      files,
-      lockFlake: deps.lockFlake,
-      noLock: deps.noLock,
-      notice: deps.notice,
-      root,
-    },
+    transactionOptions(deps, {command: 'rollback', dirs: [...new Set(files.map((f) => dirname(f)))].filter((d) => d !== '.' && !existsSync(join(root, d))), files, hosts: [], root}),
     async () => {
       for (const file of files) {
         const before = await readAtRevision(root, `${head}^`, file)
