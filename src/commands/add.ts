@@ -1,10 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
 import {GlixCommand} from '../base-command.js'
-import {mutationFlags} from '../flags.js'
+import {mutationFlags, registryFlags, registrySpinner} from '../flags.js'
 import {addPackage, type AddResult} from '../lib/ops/add.js'
 import {SCOPES} from '../lib/manifest/types.js'
-import {registryFlags, registrySpinner} from './search.js'
 
 export default class Add extends GlixCommand<typeof Add> {
   static override summary = 'Declare a package on a host.'

@@ -1,28 +1,9 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
 import {GlixCommand} from '../base-command.js'
-import {startSpinner} from '../lib/registry/progress.js'
+import {registryFlags, registrySpinner} from '../flags.js'
 import type {SearchResult} from '../lib/registry/search.js'
 import {renderTable} from '../lib/ui/table.js'
-
-/** The registry flags `search` and `add` share. */
-export const registryFlags = {
-  'allow-file-registry': Flags.boolean({summary: 'Accept a file:// registry URL.'}),
-  refresh: Flags.boolean({summary: 'Refetch the registry even when the cached copy is fresh (under 24 hours old).'}),
-  'registry-url': Flags.string({
-    helpValue: 'URL',
-    summary: "Registry to read (default: $GLIX_REGISTRY_URL, else the host's registry_url).",
-  }),
-}
-
-/**
- * The progress callback for registry fetches: a spinner on stderr when it
- * is a terminal and the output is not JSON, else none.
- */
-export function registrySpinner(json: boolean): ((url: string) => () => void) | undefined {
-  if (json || !process.stderr.isTTY) return undefined
-  return () => startSpinner('fetching registry…', (chunk) => process.stderr.write(chunk))
-}
 
 export default class Search extends GlixCommand<typeof Search> {
   static override summary = 'Search the glixos registry for short names.'

@@ -20,6 +20,8 @@ export interface RunOptions {
   allowFailure?: boolean
   /** Called with every chunk of stderr as it arrives (progress). */
   onStderr?: (chunk: string) => void
+  /** Kill the program (SIGTERM) after this many milliseconds; it then fails with "timed out". */
+  timeoutMs?: number
 }
 
 /** What a finished program left behind. */
@@ -40,6 +42,7 @@ export function lastLine(text: string): string {
 /** Runs `command args…` and resolves with its output. */
 export function runProcess(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
+    let timedOut = false
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -61,7 +64,15 @@ export function runProcess(command: string, args: string[], options: RunOptions 
       )
     })
     if (options.input !== undefined) child.stdin!.end(options.input)
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true
+            child.kill('SIGTERM')
+          }, options.timeoutMs)
     child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer)
       const stdoutBytes = Buffer.concat(stdout)
       const result = {
         code: code ?? 128,
@@ -69,6 +80,11 @@ export function runProcess(command: string, args: string[], options: RunOptions 
         stdout: stdoutBytes.toString('utf8'),
         stdoutBytes,
       }
+      if (timedOut) {
+        reject(new ProcessError(`${[command, ...args.slice(0, 2)].join(' ')} timed out after ${options.timeoutMs} ms`, {code: 'TIMEOUT'}))
+        return
+      }
+
       if (result.code === 0 || options.allowFailure) {
         resolve(result)
         return

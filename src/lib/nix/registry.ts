@@ -48,6 +48,9 @@ export function lookupNixRegistry(entries: NixRegistryEntry[], name: string): Ni
   return entries.find((entry) => nixRegistryId(entry) === name)
 }
 
+/** How long `nix registry list` may take (on a network that hangs rather than refuses, Nix waits for its own timeouts). */
+export const NIX_REGISTRY_TIMEOUT_MS = 20_000
+
 /**
  * Runs `nix registry list` and returns its entries. Throws a one-line
  * GlixError when nix is missing or fails (offline, Nix cannot download the
@@ -56,9 +59,13 @@ export function lookupNixRegistry(entries: NixRegistryEntry[], name: string): Ni
 export async function listNixRegistry(options: {env?: NodeJS.ProcessEnv} = {}): Promise<NixRegistryEntry[]> {
   let result
   try {
-    result = await runProcess('nix', [...FEATURES, 'registry', 'list'], {allowFailure: true, env: options.env})
+    result = await runProcess('nix', [...FEATURES, 'registry', 'list'], {allowFailure: true, env: options.env, timeoutMs: NIX_REGISTRY_TIMEOUT_MS})
   } catch (error) {
     if (error instanceof GlixError && error.code === 'NOT_FOUND') throw new GlixError('nix is not on PATH', {code: 'NO_NIX'})
+    if (error instanceof GlixError && error.code === 'TIMEOUT') {
+      throw new GlixError(`nix registry list timed out after ${NIX_REGISTRY_TIMEOUT_MS / 1000} s`, {code: 'NIX_REGISTRY'})
+    }
+
     throw error
   }
 
