@@ -9,7 +9,8 @@
  */
 import {execFileSync} from 'node:child_process'
 import {accessSync, constants} from 'node:fs'
-import {cp, readdir, readFile, writeFile} from 'node:fs/promises'
+import {cp, mkdir, mkdtemp, readdir, readFile, realpath, writeFile} from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -123,4 +124,33 @@ export function runNix(args: string[], cwd: string): string {
 /** `nix eval --json <installable>` in `cwd`, parsed. */
 export function nixEvalJson<T = unknown>(installable: string, cwd: string): T {
   return JSON.parse(runNix(['eval', '--json', installable], cwd)) as T
+}
+
+/**
+ * A temp dir (real path) and an environment for subprocess runs of glix:
+ * Nix with flakes on, a fixed git identity, no global or system git config,
+ * XDG dirs inside the temp dir, and none of the user's GLIX_* settings.
+ */
+export async function makeSandbox(prefix: string): Promise<{env: NodeJS.ProcessEnv; tmp: string}> {
+  const tmp = await realpath(await mkdtemp(path.join(os.tmpdir(), prefix)))
+  const gitconfig = path.join(tmp, 'gitconfig')
+  await writeFile(gitconfig, '')
+  await mkdir(path.join(tmp, 'xdg-config'))
+  const base = nixEnv()
+  delete base.GLIX_HOST
+  delete base.GLIX_ROOT
+  delete base.GLIX_REGISTRY_URL
+  const env = {
+    ...base,
+    GIT_AUTHOR_EMAIL: 'test@example.com',
+    GIT_AUTHOR_NAME: 'glix test',
+    GIT_COMMITTER_EMAIL: 'test@example.com',
+    GIT_COMMITTER_NAME: 'glix test',
+    GIT_CONFIG_GLOBAL: gitconfig,
+    GIT_CONFIG_NOSYSTEM: '1',
+    NO_COLOR: '1',
+    XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
+    XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+  }
+  return {env, tmp}
 }

@@ -17,13 +17,12 @@ import TOML from '@iarna/toml'
 import {expect} from 'chai'
 import {execFile, spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {mkdir, mkdtemp, readFile, realpath, rm, writeFile} from 'node:fs/promises'
-import os from 'node:os'
+import {readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
-import {copyNixFixtures, describeNix, type NixFixtures, nixEnv} from '../helpers/nix.js'
+import {copyNixFixtures, describeNix, makeSandbox, type NixFixtures} from '../helpers/nix.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -55,31 +54,6 @@ function runGlix(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<R
 
 function describeRun(run: Run): string {
   return `glix ${run.args.join(' ')} → ${run.code ?? run.signal}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`
-}
-
-/** A temp dir, a git identity and an environment without the user's glix settings. */
-async function makeSandbox(prefix: string): Promise<{env: NodeJS.ProcessEnv; tmp: string}> {
-  const tmp = await realpath(await mkdtemp(path.join(os.tmpdir(), prefix)))
-  const gitconfig = path.join(tmp, 'gitconfig')
-  await writeFile(gitconfig, '')
-  await mkdir(path.join(tmp, 'xdg-config'))
-  const base = nixEnv()
-  delete base.GLIX_HOST
-  delete base.GLIX_ROOT
-  delete base.GLIX_REGISTRY_URL
-  const env = {
-    ...base,
-    GIT_AUTHOR_EMAIL: 'test@example.com',
-    GIT_AUTHOR_NAME: 'glix test',
-    GIT_COMMITTER_EMAIL: 'test@example.com',
-    GIT_COMMITTER_NAME: 'glix test',
-    GIT_CONFIG_GLOBAL: gitconfig,
-    GIT_CONFIG_NOSYSTEM: '1',
-    NO_COLOR: '1',
-    XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
-    XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
-  }
-  return {env, tmp}
 }
 
 /** The `name = { url = "…"; };` entries of the glix-managed inputs region. */

@@ -26,13 +26,12 @@
 import {expect} from 'chai'
 import {execFile, execFileSync, spawn} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
-import {chmod, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile} from 'node:fs/promises'
-import os from 'node:os'
+import {chmod, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
-import {copyNixFixtures, describeNix, type NixFixtures, nixEnv} from '../helpers/nix.js'
+import {copyNixFixtures, describeNix, makeSandbox, type NixFixtures} from '../helpers/nix.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -122,30 +121,6 @@ function describeRun(run: Run): string {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function makeSandbox(prefix: string): Promise<{env: NodeJS.ProcessEnv; tmp: string}> {
-  const tmp = await realpath(await mkdtemp(path.join(os.tmpdir(), prefix)))
-  const gitconfig = path.join(tmp, 'gitconfig')
-  await writeFile(gitconfig, '')
-  await mkdir(path.join(tmp, 'xdg-config'))
-  const base = nixEnv()
-  delete base.GLIX_HOST
-  delete base.GLIX_ROOT
-  delete base.GLIX_REGISTRY_URL
-  const env = {
-    ...base,
-    GIT_AUTHOR_EMAIL: 'test@example.com',
-    GIT_AUTHOR_NAME: 'glix test',
-    GIT_COMMITTER_EMAIL: 'test@example.com',
-    GIT_COMMITTER_NAME: 'glix test',
-    GIT_CONFIG_GLOBAL: gitconfig,
-    GIT_CONFIG_NOSYSTEM: '1',
-    NO_COLOR: '1',
-    XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
-    XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
-  }
-  return {env, tmp}
-}
 
 /** Every file of the work tree (not .git) → its bytes, as latin1 (one char per byte). */
 async function snapshot(root: string): Promise<Record<string, string>> {

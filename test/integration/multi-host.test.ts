@@ -8,13 +8,12 @@
 import {expect} from 'chai'
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {appendFile, mkdir, mkdtemp, readFile, realpath, rm, writeFile} from 'node:fs/promises'
-import os from 'node:os'
+import {appendFile, readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
-import {copyNixFixtures, describeNix, type NixFixtures, nixEnv, runNix} from '../helpers/nix.js'
+import {copyNixFixtures, describeNix, makeSandbox, type NixFixtures, runNix} from '../helpers/nix.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -84,29 +83,9 @@ describeNix('multi-host repo with real git and nix (integration)', function () {
       throw new Error('dist/commands/init.js is missing: run `npm run build` before the integration tests')
     }
 
-    tmp = await realpath(await mkdtemp(path.join(os.tmpdir(), 'glix-multi-host-')))
+    ;({env, tmp} = await makeSandbox('glix-multi-host-'))
     root = path.join(tmp, 'repo')
     fx = await copyNixFixtures(path.join(tmp, 'fixtures'))
-    const gitconfig = path.join(tmp, 'gitconfig')
-    await writeFile(gitconfig, '')
-    await mkdir(path.join(tmp, 'xdg-config'))
-
-    const base = nixEnv()
-    delete base.GLIX_HOST
-    delete base.GLIX_ROOT
-    delete base.GLIX_REGISTRY_URL
-    env = {
-      ...base,
-      GIT_AUTHOR_EMAIL: 'test@example.com',
-      GIT_AUTHOR_NAME: 'glix test',
-      GIT_COMMITTER_EMAIL: 'test@example.com',
-      GIT_COMMITTER_NAME: 'glix test',
-      GIT_CONFIG_GLOBAL: gitconfig,
-      GIT_CONFIG_NOSYSTEM: '1',
-      NO_COLOR: '1',
-      XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
-      XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
-    }
 
     const common = ['--dir', root, '--core', fx.core, '--nixpkgs', fx.nixpkgs, '--home-manager', fx.homeManager]
     await glix('init', ...common, '--host', 'laptop', '--user', 'alice', '--system', 'x86_64-linux', '--allow-local-core')
