@@ -154,3 +154,8 @@ export async function makeSandbox(prefix: string): Promise<{env: NodeJS.ProcessE
   }
   return {env, tmp}
 }
+
+/** The `glix init` flags that point a new repo at the fixture flakes. */
+export function fixtureInitFlags(fx: NixFixtures): string[] {
+  return ['--core', fx.core, '--nixpkgs', fx.nixpkgs, '--home-manager', fx.homeManager, '--allow-local-core']
+}

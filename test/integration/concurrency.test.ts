@@ -22,7 +22,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
-import {copyNixFixtures, describeNix, makeSandbox, type NixFixtures} from '../helpers/nix.js'
+import {copyNixFixtures, describeNix, makeSandbox, type NixFixtures, fixtureInitFlags} from '../helpers/nix.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -241,13 +241,7 @@ describeNix('concurrent glix add with real nix flake lock (integration)', functi
         HOST,
         '--user',
         'alice',
-        '--core',
-        fx.core,
-        '--nixpkgs',
-        fx.nixpkgs,
-        '--home-manager',
-        fx.homeManager,
-        '--allow-local-core',
+        ...fixtureInitFlags(fx),
       ],
       env,
       tmp,

@@ -31,7 +31,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
-import {copyNixFixtures, describeNix, makeSandbox, type NixFixtures} from '../helpers/nix.js'
+import {copyNixFixtures, describeNix, makeSandbox, type NixFixtures, fixtureInitFlags} from '../helpers/nix.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -403,13 +403,7 @@ describeNix('crash recovery: kill -9 during nix flake lock (integration)', funct
         HOST,
         '--user',
         'alice',
-        '--core',
-        fx.core,
-        '--nixpkgs',
-        fx.nixpkgs,
-        '--home-manager',
-        fx.homeManager,
-        '--allow-local-core',
+        ...fixtureInitFlags(fx),
       ],
       env,
       tmp,

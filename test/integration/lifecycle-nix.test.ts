@@ -15,7 +15,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
-import {copyNixFixtures, describeNix, makeSandbox, type NixFixtures, runNix} from '../helpers/nix.js'
+import {copyNixFixtures, describeNix, makeSandbox, type NixFixtures, runNix, fixtureInitFlags} from '../helpers/nix.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -85,13 +85,7 @@ describeNix('lifecycle commands with real nix (integration)', function () {
       HOST,
       '--user',
       'alice',
-      '--core',
-      fx.core,
-      '--nixpkgs',
-      fx.nixpkgs,
-      '--home-manager',
-      fx.homeManager,
-      '--allow-local-core',
+      ...fixtureInitFlags(fx),
     )
     await glix('add', fx.pkgHello, '--host', HOST, '--allow-local-path')
     await glix('add', fx.pkgTool, '--host', HOST, '--allow-local-path')

@@ -14,7 +14,7 @@ import {cp, mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {listNixRegistry} from '../../src/lib/nix/registry.js'
-import {copyNixFixtures, describeNix, FIXTURES_DIR, runNix} from '../helpers/nix.js'
+import {copyNixFixtures, describeNix, FIXTURES_DIR, runNix, fixtureInitFlags} from '../helpers/nix.js'
 import {
   commitCount,
   createRepo,
@@ -343,7 +343,7 @@ describeNix('the seed page: glix add --host=pi --scope=system raspi-firmware (re
     }
     for (const [name, value] of Object.entries(nixEnvVars)) env.set(name, value)
     const init = await glixBin(
-      ['init', '--dir', root, '--host=pi', '--user=pi-user', '--system=aarch64-linux', '--core', fx.core, '--nixpkgs', fx.nixpkgs, '--home-manager', fx.homeManager, '--allow-local-core'],
+      ['init', '--dir', root, '--host=pi', '--user=pi-user', '--system=aarch64-linux', ...fixtureInitFlags(fx)],
       {env: nixEnvVars},
     )
     expect(init.code, init.stderr).to.equal(0)
