@@ -54,6 +54,11 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     return this.repoRoot
   }
 
+  /** The command as the user typed it (`host set`, not `host:set`). */
+  protected get commandName(): string {
+    return (this.id ?? 'glix').replaceAll(':', ' ')
+  }
+
   /** The host this command operates on, validated before any path is built from it. */
   protected get host(): string {
     const host = this.flags.host
@@ -135,14 +140,14 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     plan: EditPlanner,
     options: {command?: string; dryRun?: boolean; host?: string; noLock?: boolean} = {},
   ): Promise<EditOutcome> {
-    const target = {command: options.command ?? (this.id ?? 'plugin').replaceAll(':', ' '), dryRun: options.dryRun, host: options.host ?? this.host, root: this.root}
+    const target = {command: options.command ?? this.commandName, dryRun: options.dryRun, host: options.host ?? this.host, root: this.root}
     const {editManifest} = await import('./lib/ops/edit.js')
     return editManifest(target, this.mutationDeps({noLock: options.noLock}), plan)
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
     if (error instanceof ExitError) throw error
-    const command = (this.id ?? 'glix').replaceAll(':', ' ')
+    const command = this.commandName
     let exit = 1
     let message = error.message
     let code = 'ERROR'

@@ -39,6 +39,13 @@ export function lastLine(text: string): string {
   return lines.at(-1) ?? ''
 }
 
+/** The error for a program that could not start (NOT_FOUND when it is not on PATH). */
+export function startError(command: string, error: NodeJS.ErrnoException): ProcessError {
+  return error.code === 'ENOENT'
+    ? new ProcessError(`${command} not found on PATH`, {code: 'NOT_FOUND'})
+    : new ProcessError(`${command}: ${error.message}`, {code: 'PROCESS_FAILED'})
+}
+
 /** Runs `command args…` and resolves with its output. */
 export function runProcess(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
@@ -55,14 +62,7 @@ export function runProcess(command: string, args: string[], options: RunOptions 
       stderr.push(chunk)
       options.onStderr?.(chunk.toString('utf8'))
     })
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        new ProcessError(
-          error.code === 'ENOENT' ? `${command} not found on PATH` : `${command}: ${error.message}`,
-          {code: error.code === 'ENOENT' ? 'NOT_FOUND' : 'PROCESS_FAILED'},
-        ),
-      )
-    })
+    child.on('error', (error: NodeJS.ErrnoException) => reject(startError(command, error)))
     if (options.input !== undefined) child.stdin!.end(options.input)
     const timer =
       options.timeoutMs === undefined

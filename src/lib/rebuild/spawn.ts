@@ -14,7 +14,7 @@
 import {spawn} from 'node:child_process'
 import {constants} from 'node:os'
 
-import {ProcessError} from '../errors.js'
+import {startError} from '../process.js'
 
 /** Options of a {@link Spawner}. */
 export interface SpawnOptions {
@@ -90,13 +90,7 @@ export const spawnStreaming: Spawner = (command, args, options) =>
           stream.on('data', (chunk: string) => splitter.push(chunk))
           return splitter
         })
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        new ProcessError(error.code === 'ENOENT' ? `${command} not found on PATH` : `${command}: ${error.message}`, {
-          code: error.code === 'ENOENT' ? 'NOT_FOUND' : 'PROCESS_FAILED',
-        }),
-      )
-    })
+    child.on('error', (error: NodeJS.ErrnoException) => reject(startError(command, error)))
     child.on('close', (code, signal) => {
       for (const splitter of splitters) splitter.flush()
       if (signal) resolve({code: 128 + signalNumber(signal), signal})
