@@ -17,7 +17,7 @@
 # - Repo content never becomes code or an inserted word it should not be.
 #   Package headers are read by a line scanner that tracks TOML multi-line
 #   strings (a header inside `"""…"""` is text, not a table); every live
-#   name must match the name rule (table key `name`) and every candidate is
+#   name must pass the name rule (table keys `name`, `keywords`, `reserved`) and every candidate is
 #   a plain token or inserted %q-quoted. Words from the line are looked up
 #   in the table only when they are plain words, and never in an
 #   arithmetic or `-v` context (where bash would expand a subscript twice).
@@ -46,10 +46,12 @@ _glix_unquote() {
   REPLY=$w
 }
 
-# _glix_valid_name NAME: true when NAME passes glix's name rule (ASCII only).
+# _glix_valid_name NAME [package]: true when NAME passes glix's name rule
+# (ASCII only, not a Nix keyword; for a package, not a reserved name).
 _glix_valid_name() {
   local LC_ALL=C re=${_glix_data[name]}
-  [[ $1 =~ $re ]]
+  [[ $1 =~ $re && ${_glix_data[keywords]} != *" $1 "* ]] || return 1
+  [[ ${2-} != package || ${_glix_data[reserved]} != *" $1 "* ]]
 }
 
 # _glix_plain WORD: true when WORD may be used as part of a table key.
@@ -180,7 +182,7 @@ _glix_toml_scan() {
       if [[ $line =~ $header ]]; then
         name=${BASH_REMATCH[2]}${BASH_REMATCH[3]}${BASH_REMATCH[4]}
         if [[ -z $want ]]; then
-          [[ -z ${BASH_REMATCH[5]} ]] && _glix_valid_name "$name" && _glix_list+=("$name")
+          [[ -z ${BASH_REMATCH[5]} ]] && _glix_valid_name "$name" package && _glix_list+=("$name")
         elif [[ $name == "$want" && ${BASH_REMATCH[6]} == "$sub" ]]; then
           inside=1
         fi
@@ -288,7 +290,7 @@ _glix_live() {
       [[ -n $sub ]] || return 0
       [[ $value == "$sub."* ]] || cands+=("$pre$sub.")
       # The subtable's keys of the package named on the line.
-      [[ $kind == package-setting ]] && _glix_valid_name "${args[0]-}" || return 0
+      [[ $kind == package-setting ]] && _glix_valid_name "${args[0]-}" package || return 0
       _glix_find_root "$dir" || return 0
       root=$REPLY
       _glix_current_host || return 0

@@ -18,7 +18,7 @@
 # - Repo content never becomes code or an inserted word it should not be.
 #   Package headers are read by a line scanner that tracks TOML multi-line
 #   strings (a header inside `"""…"""` is text, not a table); every live
-#   name must match the name rule (table key `name`); compadd quotes what
+#   name must pass the name rule (table keys `name`, `keywords`, `reserved`); compadd quotes what
 #   it inserts. Descriptions are single-quoted data shown by _describe,
 #   never expanded. Words from the line are looked up in the table only
 #   when they are plain words.
@@ -33,12 +33,14 @@ if [[ ${_glix_data[format]-} != 1 ]]; then
   return 0
 fi
 
-# _glix_valid_name NAME: true when NAME passes glix's name rule (ASCII only).
+# _glix_valid_name NAME [package]: true when NAME passes glix's name rule
+# (ASCII only, not a Nix keyword; for a package, not a reserved name).
 _glix_valid_name() {
   emulate -L zsh
   local LC_ALL=C MATCH MBEGIN MEND
   local -a match mbegin mend
-  [[ $1 =~ ${_glix_data[name]} ]]
+  [[ $1 =~ ${_glix_data[name]} && ${_glix_data[keywords]} != *" $1 "* ]] || return 1
+  [[ $2 != package || ${_glix_data[reserved]} != *" $1 "* ]]
 }
 
 # _glix_plain WORD: true when WORD may be used as part of a table key.
@@ -161,7 +163,7 @@ _glix_toml_scan() {
       if [[ $line =~ $header ]]; then
         name=$match[2]$match[3]$match[4]
         if [[ -z $want ]]; then
-          [[ -z $match[5] ]] && _glix_valid_name $name && _glix_list+=($name)
+          [[ -z $match[5] ]] && _glix_valid_name $name package && _glix_list+=($name)
         elif [[ $name == $want && $match[6] == $sub ]]; then
           inside=1
         fi
@@ -233,7 +235,7 @@ _glix_live() {
       fi
       values=(${=_glix_data[sk/$kind]})
       sub=${_glix_data[ss/$kind]}
-      if [[ -n $sub && $kind == package-setting ]] && _glix_valid_name ${args[1]} && _glix_find_root $dir; then
+      if [[ -n $sub && $kind == package-setting ]] && _glix_valid_name ${args[1]} package && _glix_find_root $dir; then
         root=$REPLY
         if _glix_current_host; then
           _glix_toml_scan $root/hosts/$REPLY/glix.toml ${args[1]} $sub

@@ -64,6 +64,8 @@ function manifests(tmp: string): Record<string, string> {
       `\n[packages."$(touch ${marker(tmp, 3)})"]\nflake = "github:a/b"\n` +
       `\n[packages."; touch ${marker(tmp, 4)}"]\nflake = "github:a/b"\n` +
       `\n[packages.'a b']\nflake = "github:a/b"\n` +
+      // Valid TOML, not valid names: a Nix keyword and a reserved input name.
+      '\n[packages.if]\nflake = "github:a/b"\n\n[packages.nixpkgs]\nflake = "github:a/b"\n' +
       '\n[packages.safe.config]\ncolour = "red"\nmotd = """\nshout = 1\n"""\n',
     laptop: MANIFEST_HEAD + pkg('firefox', 'github:NixOS/nixpkgs#firefox') + pkg('thunderbird', 'github:NixOS/nixpkgs#thunderbird'),
     pi:
@@ -75,8 +77,8 @@ function manifests(tmp: string): Record<string, string> {
   }
 }
 
-/** Host directories (each holding a glix.toml) whose names must never run or be offered. */
-const HOSTILE_HOST_DIRS = ['$(touch pwned-5)', '`touch pwned-6`', 'a;touch pwned-7', 'x y', '-rf']
+/** Host directories (each holding a glix.toml) whose names must never run or be offered (`in` is a Nix keyword). */
+const HOSTILE_HOST_DIRS = ['$(touch pwned-5)', '`touch pwned-6`', 'a;touch pwned-7', 'x y', '-rf', 'in']
 
 /** The throwaway plugin's command; `extra` adds flags to it. */
 function probeCommand(extra = ''): string {

@@ -12,7 +12,7 @@
  * | key | value |
  * |---|---|
  * | `format` | `1` (the engines refuse other tables) |
- * | `name` | the name rule live names must pass (NAME_PATTERN) |
+ * | `name`, `keywords`, `reserved` | the name rule live names must pass (NAME_PATTERN), the words no name may be (Nix keywords), the words no package may be |
  * | `c/<id>` | `1` for each command id and alias, hidden ones included |
  * | `t/<topic>` | `1` for each topic (a proper prefix of an id) |
  * | `k/<topic>` | the visible names one level below `<topic>` (`k/` is the top level) |
@@ -33,7 +33,7 @@
  * descriptions are one line without control characters — so the engines
  * can split lists without quoting and insert candidates as they are.
  */
-import {NAME_PATTERN} from '../names.js'
+import {NAME_PATTERN, NIX_KEYWORDS, RESERVED_PACKAGE_NAMES} from '../names.js'
 import {LIVE_ARGS, LIVE_FLAGS, SETTINGS} from './live.js'
 
 /** A flag as oclif's manifest describes it. */
@@ -140,6 +140,8 @@ export function buildCompletionTable(source: CompletionSource, options: {descrip
   const table: Array<[string, string]> = [
     ['format', '1'],
     ['name', NAME_PATTERN.source],
+    ['keywords', ` ${NIX_KEYWORDS.join(' ')} `],
+    ['reserved', ` ${RESERVED_PACKAGE_NAMES.join(' ')} `],
   ]
   const add = (key: string, value: string) => {
     if (value !== '') table.push([key, value])
