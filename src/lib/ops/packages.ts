@@ -112,7 +112,9 @@ export function parseBool(key: string, value: string): boolean {
   throw new UsageError(`${key} must be true or false, got ${quoteForMessage(value)}`)
 }
 
-const PACKAGE_KEYS = new Set(['enabled', 'flake', 'pin', 'scope', 'user'])
+/** The fields of a package `set` accepts, besides `config.<key>`. */
+export const PACKAGE_SETTING_KEYS = ['enabled', 'flake', 'pin', 'scope', 'user'] as const
+const PACKAGE_KEYS = new Set<string>(PACKAGE_SETTING_KEYS)
 const CONFIG_PREFIX = 'config.'
 
 /**
