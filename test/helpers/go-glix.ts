@@ -14,10 +14,12 @@
  */
 import {execFile, execFileSync} from 'node:child_process'
 import {existsSync, rmSync} from 'node:fs'
-import {chmod, mkdtemp, writeFile} from 'node:fs/promises'
+import {chmod, mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
+
+import type {NixFixtures} from './nix.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -108,4 +110,32 @@ export async function runGoGlix(
     if (options.allowFailure) return run
     throw new Error(`glix-go ${args.join(' ')} exited ${String(code)}:\n${run.stdout}${run.stderr}`)
   }
+}
+
+/** Flags that keep the Go glix's `add` offline: no nix registry, no registry fetch, local paths allowed. */
+export const GO_OFFLINE_ADD = ['--no-nix-registry', '--allow-local-path', '--registry-url=file:///nonexistent', '--allow-file-registry']
+
+/**
+ * Makes a repo with `glix-go init` at `root` (host `host`, user `user`,
+ * core = the fixture core) and points its other fixed inputs, nixpkgs and
+ * home-manager, at the fixtures (the Go init has no flags for them) by
+ * editing those two lines outside the regions; commits that edit.
+ */
+export async function createGoRepo(
+  root: string,
+  options: {env: NodeJS.ProcessEnv; fixtures: NixFixtures; host: string; user: string},
+): Promise<void> {
+  const {env, fixtures: fx} = options
+  await runGoGlix(['init', `--dir=${root}`, `--host=${options.host}`, `--user=${options.user}`, `--core=${fx.core}`, '--allow-local-core'], {env})
+  const flakeFile = path.join(root, 'flake.nix')
+  const flake = await readFile(flakeFile, 'utf8')
+  const pointed = flake
+    .replace('nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-unstable";', `nixpkgs.url = "${fx.nixpkgs}";`)
+    .replace('url = "github:nix-community/home-manager";', `url = "${fx.homeManager}";`)
+  if (!pointed.includes(`nixpkgs.url = "${fx.nixpkgs}";`) || !pointed.includes(`url = "${fx.homeManager}";`)) {
+    throw new Error(`the Go glix's flake.nix no longer has the fixed inputs this helper edits:\n${flake}`)
+  }
+
+  await writeFile(flakeFile, pointed)
+  await execFileAsync('git', ['commit', '-q', '-am', 'test: point nixpkgs and home-manager at the fixtures'], {cwd: root, env})
 }

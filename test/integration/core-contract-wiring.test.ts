@@ -13,20 +13,13 @@
  * regions). The pairings are copies of those with one host file swapped.
  */
 import {expect} from 'chai'
-import {execFile} from 'node:child_process'
-import {existsSync} from 'node:fs'
 import {cp, readFile, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {promisify} from 'node:util'
 
-import {describeGoGlix, runGoGlix} from '../helpers/go-glix.js'
+import {createGoRepo, describeGoGlix, GO_OFFLINE_ADD, runGoGlix} from '../helpers/go-glix.js'
 import {copyNixFixtures, describeNix, fixtureInitFlags, makeSandbox, type NixFixtures, runNix} from '../helpers/nix.js'
+import {glixBin} from '../helpers/repo.js'
 
-const execFileAsync = promisify(execFile)
-
-const REPO = fileURLToPath(new URL('../../', import.meta.url))
-const BIN = path.join(REPO, 'bin', 'run.js')
 const HOST = 'laptop'
 
 /** A config value that breaks naive TOML or Nix escaping (glix writes it). */
@@ -70,13 +63,9 @@ describeNix('home-scope wiring across glix and Go flake.nix and host files (inte
   let fx: NixFixtures
   let glixRoot: string
 
-  async function glix(...args: string[]): Promise<{stderr: string; stdout: string}> {
-    try {
-      return await execFileAsync(process.execPath, [BIN, ...args], {cwd: tmp, env})
-    } catch (error) {
-      const {stderr, stdout} = error as {stderr?: string; stdout?: string}
-      throw new Error(`glix ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`)
-    }
+  async function glix(...args: string[]): Promise<void> {
+    const run = await glixBin(args, {cwd: tmp, env})
+    if (run.code !== 0) throw new Error(`glix ${args.join(' ')} exited ${run.code}:\n${run.stdout}${run.stderr}`)
   }
 
   /** What `root`'s laptop installs, read by real `nix eval`. */
@@ -95,10 +84,6 @@ describeNix('home-scope wiring across glix and Go flake.nix and host files (inte
   }
 
   before(async function () {
-    if (!existsSync(path.join(REPO, 'dist', 'commands', 'init.js'))) {
-      throw new Error('dist/commands/init.js is missing: run `npm run build` before the integration tests')
-    }
-
     ;({env, tmp} = await makeSandbox('glix-wiring-'))
     fx = await copyNixFixtures(path.join(tmp, 'fixtures'))
     glixRoot = path.join(tmp, 'glix-repo')
@@ -134,22 +119,10 @@ describeNix('home-scope wiring across glix and Go flake.nix and host files (inte
     before(async function () {
       goRoot = path.join(tmp, 'go-repo')
       const on = [`--dir=${goRoot}`, `--host=${HOST}`]
-      const offline = ['--no-nix-registry', '--allow-local-path', '--registry-url=file:///nonexistent', '--allow-file-registry']
-      await runGoGlix(['init', ...on, '--user=alice', `--core=${fx.core}`, '--allow-local-core'], {env})
-      // Go's init has no --nixpkgs/--home-manager: point the fixed inputs (outside the regions) at the fixtures.
-      const flakeFile = path.join(goRoot, 'flake.nix')
-      const flake = await readFile(flakeFile, 'utf8')
-      const pointed = flake
-        .replace('nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-unstable";', `nixpkgs.url = "${fx.nixpkgs}";`)
-        .replace('url = "github:nix-community/home-manager";', `url = "${fx.homeManager}";`)
-      expect(pointed.split(fx.nixpkgs).length - 1, 'nixpkgs and home-manager URLs replaced').to.equal(1)
-      expect(pointed).to.include(fx.homeManager)
-      await writeFile(flakeFile, pointed)
-      await execFileAsync('git', ['commit', '-q', '-am', 'test: fixture inputs'], {cwd: goRoot, env})
-
-      await runGoGlix(['add', ...on, ...offline, '--scope=home', '--name=greeting', fx.pkgGreeting], {env})
+      await createGoRepo(goRoot, {env, fixtures: fx, host: HOST, user: 'alice'})
+      await runGoGlix(['add', ...on, ...GO_OFFLINE_ADD, '--scope=home', '--name=greeting', fx.pkgGreeting], {env})
       await runGoGlix(['set', ...on, 'greeting', `config.message=${GO_MESSAGE}`], {env})
-      await runGoGlix(['add', ...on, ...offline, '--name=hello', fx.pkgHello], {env})
+      await runGoGlix(['add', ...on, ...GO_OFFLINE_ADD, '--name=hello', fx.pkgHello], {env})
     })
 
     it('Go flake + Go host file (the baseline): once', function () {

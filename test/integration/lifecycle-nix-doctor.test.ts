@@ -11,27 +11,18 @@
  */
 import {expect} from 'chai'
 import {execFile} from 'node:child_process'
-import {existsSync} from 'node:fs'
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
 import {patchRegions, readRegion} from '../../src/lib/flake/patcher.js'
-import {describeGoGlix, runGoGlix} from '../helpers/go-glix.js'
+import {createGoRepo, describeGoGlix, GO_OFFLINE_ADD, runGoGlix} from '../helpers/go-glix.js'
 import {copyNixFixtures, describeNix, FIXTURES_DIR, fixtureInitFlags, makeSandbox, type NixFixtures, runNix} from '../helpers/nix.js'
+import {glixBin, type ProcessRun} from '../helpers/repo.js'
 
 const execFileAsync = promisify(execFile)
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url))
-const BIN = path.join(REPO, 'bin', 'run.js')
 const MESSAGE = 'hello "doctor" ${x}'
-
-interface Run {
-  code: number
-  stderr: string
-  stdout: string
-}
 
 /** What a host installs: system packages and each user's home packages. */
 const VIEW = `c: {
@@ -149,17 +140,11 @@ describeNix('glix doctor --fix on repos made before the home wiring, by the Go g
   let fx: NixFixtures
 
   /** Runs the built CLI; never rejects: the exit status is part of the result. */
-  async function glix(...args: string[]): Promise<Run> {
-    try {
-      const {stderr, stdout} = await execFileAsync(process.execPath, [BIN, ...args], {cwd: tmp, env})
-      return {code: 0, stderr, stdout}
-    } catch (error) {
-      const {code, stderr, stdout} = error as {code?: number; stderr?: string; stdout?: string}
-      return {code: code ?? 1, stderr: stderr ?? '', stdout: stdout ?? ''}
-    }
+  function glix(...args: string[]): Promise<ProcessRun> {
+    return glixBin(args, {cwd: tmp, env})
   }
 
-  async function glixOk(...args: string[]): Promise<Run> {
+  async function glixOk(...args: string[]): Promise<ProcessRun> {
     const run = await glix(...args)
     if (run.code !== 0) throw new Error(`glix ${args.join(' ')} exited ${run.code}:\n${run.stdout}${run.stderr}`)
     return run
@@ -220,10 +205,6 @@ describeNix('glix doctor --fix on repos made before the home wiring, by the Go g
   }
 
   before(async function () {
-    if (!existsSync(path.join(REPO, 'dist', 'commands', 'doctor.js'))) {
-      throw new Error('dist/commands/doctor.js is missing: run `npm run build` before the integration tests')
-    }
-
     ;({env, tmp} = await makeSandbox('glix-doctor-'))
     fx = await copyNixFixtures(path.join(tmp, 'fixtures'))
   })
@@ -355,15 +336,8 @@ describeNix('glix doctor --fix on repos made before the home wiring, by the Go g
     before(async function () {
       root = path.join(tmp, 'go')
       const on = [`--dir=${root}`, '--host=laptop']
-      const offline = ['--no-nix-registry', '--allow-local-path', '--registry-url=file:///nonexistent', '--allow-file-registry']
-      await runGoGlix(['init', ...on, '--user=alice', `--core=${fx.core}`, '--allow-local-core'], {env})
-      const flakeFile = path.join(root, 'flake.nix')
-      const flake = (await readFile(flakeFile, 'utf8'))
-        .replace('"github:NixOS/nixpkgs/nixpkgs-unstable"', `"${fx.nixpkgs}"`)
-        .replace('"github:nix-community/home-manager"', `"${fx.homeManager}"`)
-      await writeFile(flakeFile, flake)
-      await git(root, 'commit', '-q', '-am', 'test: fixture inputs')
-      await runGoGlix(['add', ...on, ...offline, '--scope=home', '--name=greeting', fx.pkgGreeting], {env})
+      await createGoRepo(root, {env, fixtures: fx, host: 'laptop', user: 'alice'})
+      await runGoGlix(['add', ...on, ...GO_OFFLINE_ADD, '--scope=home', '--name=greeting', fx.pkgGreeting], {env})
       await runGoGlix(['set', ...on, 'greeting', `config.message=${MESSAGE}`], {env})
       // A `#attr` package, added by glix (the Go glix would write the fragment into the input URL).
       await glixOk('add', '--dir', root, '--host', 'laptop', '--allow-local-path', `${fx.nixpkgs}#firefox`)
