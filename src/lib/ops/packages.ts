@@ -6,6 +6,7 @@
 import {UsageError} from '../errors.js'
 import {findPackage, type Manifest, type PackageEntry} from '../manifest/types.js'
 import {assertName, hasSpaceOrControl, quoteForMessage} from '../names.js'
+import {safeText} from '../ui/safe.js'
 import {assertReference, isAbsoluteLocalPath} from '../resolver/reference.js'
 import {assertPin} from './add.js'
 import type {MutationDeps} from './context.js'
@@ -114,9 +115,13 @@ export function parseBool(key: string, value: string): boolean {
 const PACKAGE_KEYS = new Set(['enabled', 'flake', 'pin', 'scope', 'user'])
 const CONFIG_PREFIX = 'config.'
 
-/** Renders pairs for a commit subject: values that need it are JSON-quoted. */
+/**
+ * Renders pairs for a commit subject the way the Go glix does,
+ * `(key=value key=value)`, values as typed; a control character (a newline
+ * would end the subject) is written visibly.
+ */
 export function summarisePairs(pairs: SetPair[]): string {
-  return pairs.map(({key, value}) => `${key}=${value === '' || hasSpaceOrControl(value) || /["\\]/.test(value) ? JSON.stringify(value) : value}`).join(' ')
+  return `(${pairs.map(({key, value}) => safeText(`${key}=${value}`)).join(' ')})`
 }
 
 /** Applies `set` pairs to a package entry; pure. */
