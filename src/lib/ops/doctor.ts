@@ -18,9 +18,9 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {describeError, GlixError} from '../errors.js'
-import {patchRegions, readRegion, regionMarkers} from '../flake/patcher.js'
+import {patchRegions, readRegion, regionMarkers, regionState} from '../flake/patcher.js'
 import {renderFlake} from '../flake/regenerate.js'
-import {collectInputs, type HostManifest, inputUrl, renderHosts, renderInputs} from '../flake/render.js'
+import {findConflicts, type HostManifest, inputUrl, renderHosts} from '../flake/render.js'
 import {
   addHostsRegion,
   describeManualMkHost,
@@ -34,6 +34,7 @@ import {readManifest} from '../manifest/read.js'
 import {runProcess} from '../process.js'
 import {isAbsoluteLocalPath} from '../resolver/reference.js'
 import {discoverRoot, repoPaths} from '../repo/discover.js'
+import {describeConflict} from '../repo/drift.js'
 import {headSubject, statusLines} from '../repo/git.js'
 import {runTransaction} from '../repo/transaction.js'
 import {type MutationDeps, transactionOptions} from './context.js'
@@ -137,17 +138,10 @@ async function checkRepo(root: string): Promise<Check[]> {
 }
 
 function checkConflicts(manifests: HostManifest[]): Check {
-  // Disabled packages count too: enabling one later must not break the repo.
-  const all = manifests.map(({host, manifest}) => ({
-    host,
-    manifest: {...manifest, packages: Object.fromEntries(Object.entries(manifest.packages).map(([n, e]) => [n, {...e, enabled: true}]))},
-  }))
-  try {
-    collectInputs(all)
-    return {message: 'every package name has one URL across hosts', name: 'conflicts', status: 'OK'}
-  } catch (error) {
-    return {message: describeError(error), name: 'conflicts', status: 'FAIL'}
-  }
+  // Disabled packages count too (findConflicts): enabling one later must not break the repo.
+  const conflicts = findConflicts(manifests)
+  if (conflicts.length === 0) return {message: 'every package name has one URL across hosts', name: 'conflicts', status: 'OK'}
+  return {message: conflicts.map((conflict) => describeConflict(conflict)).join('; '), name: 'conflicts', status: 'FAIL'}
 }
 
 function checkLocalPaths(manifests: HostManifest[]): Check {
@@ -177,18 +171,18 @@ async function checkFlake(root: string, manifests: HostManifest[], complete: boo
 
   if (!complete) return {message: 'markers intact; freshness not checked (a manifest is invalid)', name: 'flake.nix', status: 'WARN'}
   try {
+    const fresh = renderFlake(text, manifests) === text
     if (!hostsRegion) {
-      const fresh = readRegion(text, 'inputs').join('\n') === renderInputs(collectInputs(manifests)).join('\n')
       return {
         message:
-          `no hosts region: hosts are declared by hand, so a new host must be added to flake.nix by hand ` +
+          'no hosts region: hosts are declared by hand, so a new host must be added to flake.nix by hand ' +
           `(\`glix doctor --fix\` adds the region); inputs region ${fresh ? 'fresh' : 'stale: run any glix command (e.g. `glix list`) to regenerate it'}`,
         name: 'flake.nix',
         status: 'WARN',
       }
     }
 
-    return renderFlake(text, manifests) === text
+    return fresh
       ? {message: 'markers intact, managed regions fresh', name: 'flake.nix', status: 'OK'}
       : {message: 'managed regions are stale: run any glix command (e.g. `glix list`) to regenerate them', name: 'flake.nix', status: 'WARN'}
   } catch (error) {
@@ -196,11 +190,9 @@ async function checkFlake(root: string, manifests: HostManifest[], complete: boo
   }
 }
 
-/** True when flake.nix has neither hosts marker (hosts declared by hand), as opposed to a broken region. */
+/** True when flake.nix has no hosts marker at all (hosts declared by hand), as opposed to a broken region. */
 function lacksHostsRegion(text: string): boolean {
-  const {end, start} = regionMarkers('hosts')
-  const lines = text.split('\n').map((line) => line.trim())
-  return !lines.includes(start) && !lines.includes(end)
+  return regionState(text, 'hosts').state === 'absent'
 }
 
 async function readHostFiles(root: string, manifests: HostManifest[]): Promise<string[]> {
