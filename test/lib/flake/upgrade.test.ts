@@ -1,4 +1,6 @@
 import {expect} from 'chai'
+import {readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
 
 import {nixString} from '../../../src/lib/flake/render.js'
 import {renderFlakeTemplate} from '../../../src/lib/flake/template.js'
@@ -6,30 +8,14 @@ import {addHostsRegion, describeManualMkHost, inspectMkHost, upgradeMkHost} from
 
 const CHOICES = {core: 'github:donnismoore/glixos', defaultUser: 'alice', homeManager: 'github:nix-community/home-manager', nixpkgs: 'github:NixOS/nixpkgs/nixos-unstable'}
 
-/** glix's template before the home wiring: today's template with its mkHost swapped back. */
+/** glix's template before the home wiring: the golden copy of test/fixtures/nix/repos/glix-main, for `defaultUser`. */
 function legacyFlake(defaultUser: string): string {
-  const current = renderFlakeTemplate({...CHOICES, defaultUser})
-  const start = current.indexOf('      mkHost = hostName: system:')
-  const end = current.indexOf('    in\n    {\n      nixosConfigurations')
-  const legacy = `      mkHost = hostName: system:
-        let
-          glix = glixos-core.lib.importManifest {
-            manifestPath = ./hosts/\${hostName}/glix.toml;
-            inputs = fragmentInputs hostName system;
-            defaultUser = ${nixString(defaultUser)};
-          };
-        in
-        nixpkgs.lib.nixosSystem {
-          inherit system;
-          specialArgs = { inherit inputs; manifest = glix.manifest; };
-          modules = [
-            glixos-core.nixosModules.glixos
-            home-manager.nixosModules.home-manager
-            ./hosts/\${hostName}
-          ] ++ glix.systemModules;
-        };
-`
-  return current.slice(0, start) + legacy + current.slice(end)
+  const golden = readFileSync(fileURLToPath(new URL('../../fixtures/nix/repos/glix-main/flake.nix', import.meta.url)), 'utf8')
+  return golden
+    .replace('"@NIXPKGS@"', nixString(CHOICES.nixpkgs))
+    .replace('"@CORE@"', nixString(CHOICES.core))
+    .replace('"@HOME_MANAGER@"', nixString(CHOICES.homeManager))
+    .replace('defaultUser = "alice";', `defaultUser = ${nixString(defaultUser)};`)
 }
 
 /** The let of a Go glix flake.nix (0.1.0-m7), with its surroundings. */
