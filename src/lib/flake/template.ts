@@ -179,13 +179,17 @@ ${renderMkHost(nixString(choices.defaultUser))}    in
  * something else (glix's own template before the home wiring passed the
  * raw manifest) it wires nothing, and `glix doctor` reports that flake.nix.
  */
-export function renderHostModule(host: string): string {
+export function renderHostModule(host: string, user: string): string {
   return `# The NixOS configuration of ${host}. Written once by \`glix init\`; yours from now on.
 # Packages come from glix.toml beside this file; put everything else here
 # (hardware-configuration.nix, boot loader, users) or in shared modules.
 { lib, manifest, ... }:
 {
   networking.hostName = ${nixString(host)};
+
+  # The primary user. home-manager installs a user's packages only for a
+  # user NixOS knows; declare any other user (glix add --user=…) here too.
+  users.users.${nixString(user)}.isNormalUser = true;
 
   # Home-scope packages of glix.toml, per user. flake.nix wires them too;
   # the module system imports each of them once.

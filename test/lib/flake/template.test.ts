@@ -211,20 +211,24 @@ describe('renderFlakeTemplate', () => {
 
 describe('renderHostModule', () => {
   it('sets the host name through an escaped Nix string', () => {
-    const text = renderHostModule('laptop')
+    const text = renderHostModule('laptop', 'alice')
     expect(literalAfter(text, 'networking.hostName = ')).to.equal('laptop')
     expect(text.startsWith('# The NixOS configuration of laptop.')).to.equal(true)
     assertBalanced(text)
-    const hostile = renderHostModule('a"b${c}')
+    const hostile = renderHostModule('a"b${c}', 'alice')
     expect(literalAfter(hostile, 'networking.hostName = ')).to.equal('a"b${c}')
     assertBalanced(hostile)
   })
 
   it('wires manifest.homeModulesByUser (or nothing) into home-manager.users, stateVersion at default priority', () => {
-    const text = renderHostModule('laptop')
+    const text = renderHostModule('laptop', 'alice')
     expect(text).to.include('{ lib, manifest, ... }:')
     expect(text).to.include('(manifest.homeModulesByUser or { });')
     expect(text).to.include('{ home.stateVersion = lib.mkDefault "24.11"; }')
+  })
+
+  it('declares the primary user, whom home-manager needs to know (as the Go glix\'s host file does)', () => {
+    expect(renderHostModule('laptop', 'alice')).to.include('  users.users."alice".isNormalUser = true;\n')
   })
 })
 
