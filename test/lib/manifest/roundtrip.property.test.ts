@@ -7,7 +7,7 @@ import TOML from '@iarna/toml'
 import {expect} from 'chai'
 import fc from 'fast-check'
 
-import {parseManifest} from '../../../src/lib/manifest/read.js'
+import {parseManifest, parseManifestDocument} from '../../../src/lib/manifest/read.js'
 import {
   type Extra,
   type HostSettings,
@@ -32,7 +32,11 @@ const char = fc.oneof(
 const anyString = fc.string({maxLength: 16, unit: char})
 const nonEmptyString = fc.string({maxLength: 16, minLength: 1, unit: char})
 
-const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,11}$/).filter((n) => notPrototypeMember(n))
+/** Valid names, often named like Object.prototype members (which the old parser lost). */
+const name = fc.oneof(
+  {arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,11}$/), weight: 5},
+  {arbitrary: fc.constantFrom('constructor', 'toString', 'valueOf', 'hasOwnProperty'), weight: 1},
+)
 const scope: fc.Arbitrary<Scope> = fc.constantFrom('system', 'home')
 
 /** A record built with own data properties, so keys such as `constructor` stay keys. */
@@ -42,14 +46,8 @@ function record<T>(entries: Array<[string, T]>): Record<string, T> {
   return out
 }
 
-/**
- * Names of Object.prototype members (`__proto__`, `constructor`, `toString`…)
- * are left out of generated keys and names: they are covered, and currently
- * fail, in read.test.ts and write.test.ts, and one known bug should not hide
- * others (fast-check generates such keys on purpose).
- */
-const notPrototypeMember = (k: string): boolean => k !== '__proto__' && !(k in Object.prototype)
-const mapKey = anyString.filter((k) => notPrototypeMember(k))
+/** Keys, often named like Object.prototype members, `__proto__` included. */
+const mapKey = fc.oneof({arbitrary: anyString, weight: 5}, {arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString'), weight: 1})
 
 const config = fc.uniqueArray(fc.tuple(mapKey, anyString), {maxLength: 5, selector: ([k]) => k}).map((e) => record(e))
 
@@ -130,7 +128,10 @@ describe('manifest round trip (property)', () => {
   it('what glix writes is read the same by a plain TOML reader', () => {
     fc.assert(
       fc.property(manifest, (m) => {
-        const data = TOML.parse(renderManifest(m)) as Record<string, unknown>
+        const text = renderManifest(m)
+        // @iarna/toml, the independent reader, loses keys named like Object.prototype members.
+        fc.pre(!/__proto__|constructor|toString|valueOf|hasOwnProperty/.test(text))
+        const data = TOML.parse(text) as Record<string, unknown>
         const packages = (data.packages ?? {}) as Record<string, Record<string, unknown>>
         expect(Object.keys(packages).sort()).to.deep.equal(Object.keys(m.packages).sort())
         for (const [n, entry] of Object.entries(m.packages)) {
@@ -146,10 +147,10 @@ describe('manifest round trip (property)', () => {
     )
   })
 
-  it('counts no user comments in anything glix writes', () => {
+  it('writes no comment but the header', () => {
     fc.assert(
       fc.property(manifest, (m) => {
-        expect(parseManifest(renderManifest(m), 'glix.toml').userComments).to.equal(0)
+        expect(parseManifestDocument(renderManifest(m), 'glix.toml').document.comments).to.deep.equal([0])
       }),
       {numRuns: NUM_RUNS},
     )
