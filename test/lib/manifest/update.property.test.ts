@@ -59,6 +59,7 @@ function keyLines(layout: Layout, pairs: Array<[string, string]>, lines: string[
 const extraPairs = (extra: Record<string, TomlValue>): Array<[string, string]> => Object.keys(extra).map((k) => [k, renderTomlValue(extra[k])])
 
 function writeString(layout: Layout, value: string): string {
+  // eslint-disable-next-line no-control-regex -- a literal string cannot hold control characters
   return !/['\u0000-\u001F\u007F]/.test(value) && chance(layout, 0.2) ? `'${value}'` : tomlString(value)
 }
 
