@@ -14,12 +14,20 @@
  *   `[settings]` or `[packages.x.config]` header, direct `key = value`
  *   lines) is edited on its own line: a new value replaces the old one
  *   (the key, its spacing and any trailing comment stay), a cleared key's
- *   line goes, a new key's line is added after its canonical predecessor
- *   (after the last key in `[settings]`, in sorted position in a sorted
- *   config table), aligned like its neighbours when they are aligned;
- * - a package or settings table of another shape (inline, dotted keys,
- *   spread over several tables) or whose unknown keys changed is
- *   re-rendered whole in the canonical form where it stood;
+ *   line goes, a new key's line goes after the nearest key before it in
+ *   canonical order that the table has, else after the table's last line
+ *   (config keys: in sorted position when the table is sorted, else
+ *   last), indented and aligned like its neighbours when they are;
+ * - a config table that becomes empty is removed; one that appears goes
+ *   right after its package's table; an inline `config = { … }` stays
+ *   inline;
+ * - a package or the settings in another shape (defined inline or by
+ *   dotted keys) or whose unknown keys changed is re-rendered whole in the
+ *   canonical form where it stood (a new package's place when it had no
+ *   header);
+ * - only a change of unknown top-level keys, or a `packages = { … }`
+ *   value (which no header may extend), rewrites the whole file in the
+ *   canonical form;
  * - a removed package loses all its tables and lines; a new one is
  *   inserted in name order among the existing packages (after the last
  *   one when the file is not sorted);
