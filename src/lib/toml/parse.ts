@@ -565,11 +565,11 @@ class Parser {
     const pos = this.pos
     switch (src.charCodeAt(pos)) {
       case 0x22: {
-        return src.startsWith('"""', pos) ? this.parseMultilineBasicString() : this.parseBasicString()
+        return src.startsWith('"""', pos) ? this.parseMultilineString(true) : this.parseBasicString()
       }
 
       case 0x27: {
-        return src.startsWith("'''", pos) ? this.parseMultilineLiteralString() : this.parseLiteralString()
+        return src.startsWith("'''", pos) ? this.parseMultilineString(false) : this.parseLiteralString()
       }
 
       case 0x74: {
@@ -753,74 +753,57 @@ class Parser {
     return {closed: true, text: char.repeat(count - 3)}
   }
 
-  private parseMultilineBasicString(): string {
+  /**
+   * Parses a multi-line string at the cursor: basic (`"""`: escapes, and a
+   * backslash ending a line trims the newline and the whitespace after it)
+   * or literal (`'''`: no escapes).
+   */
+  private parseMultilineString(basic: boolean): string {
     const {src} = this
     const open = this.pos
+    const quote = basic ? 0x22 : 0x27
+    const plain = basic ? ML_BASIC_PLAIN : ML_LITERAL_PLAIN
     let pos = this.skipFirstNewline(open + 3)
     let out = ''
     for (;;) {
-      ML_BASIC_PLAIN.lastIndex = pos
-      ML_BASIC_PLAIN.test(src)
-      const end = ML_BASIC_PLAIN.lastIndex
+      plain.lastIndex = pos
+      plain.test(src)
+      const end = plain.lastIndex
       out += src.slice(pos, end)
       const c = src.charCodeAt(end)
-      if (c === 0x22) {
-        const quotes = this.takeQuotes(end, 0x22)
+      if (c === quote) {
+        const quotes = this.takeQuotes(end, quote)
         out += quotes.text
         if (quotes.closed) return out
         pos = this.pos
-      } else if (c === 0x5c) {
-        // A backslash ending a line trims the newline and all whitespace after it.
-        let after = this.skipSpaces(end + 1)
-        const next = src.charCodeAt(after)
-        if (next === 0x0a || (next === 0x0d && src.charCodeAt(after + 1) === 0x0a)) {
-          for (let w = src.charCodeAt(after); ; w = src.charCodeAt(after)) {
-            if (w === 0x20 || w === 0x09 || w === 0x0a) after++
-            else if (w === 0x0d && src.charCodeAt(after + 1) === 0x0a) after += 2
-            else break
-          }
-
-          pos = after
-        } else {
-          out += this.parseEscape(end)
-          pos = this.pos
-        }
+      } else if (basic && c === 0x5c) {
+        out += this.parseMultilineBackslash(end)
+        pos = this.pos
       } else if (c === 0x0d && src.charCodeAt(end + 1) === 0x0a) {
         out += '\n'
         pos = end + 2
       } else if (end >= src.length) {
         this.fail('unterminated multi-line string', open)
       } else {
-        this.fail(`${this.describeChar(end)} in a string must be written as an escape`, end)
+        this.fail(`${this.describeChar(end)} ${basic ? 'in a string must be written as an escape' : 'is not allowed in a literal string'}`, end)
       }
     }
   }
 
-  private parseMultilineLiteralString(): string {
+  /** A backslash at `at` in a multi-line basic string: an escape, or a line ending to trim with the whitespace after it. */
+  private parseMultilineBackslash(at: number): string {
     const {src} = this
-    const open = this.pos
-    let pos = this.skipFirstNewline(open + 3)
-    let out = ''
-    for (;;) {
-      ML_LITERAL_PLAIN.lastIndex = pos
-      ML_LITERAL_PLAIN.test(src)
-      const end = ML_LITERAL_PLAIN.lastIndex
-      out += src.slice(pos, end)
-      const c = src.charCodeAt(end)
-      if (c === 0x27) {
-        const quotes = this.takeQuotes(end, 0x27)
-        out += quotes.text
-        if (quotes.closed) return out
-        pos = this.pos
-      } else if (c === 0x0d && src.charCodeAt(end + 1) === 0x0a) {
-        out += '\n'
-        pos = end + 2
-      } else if (end >= src.length) {
-        this.fail('unterminated multi-line string', open)
-      } else {
-        this.fail(`${this.describeChar(end)} is not allowed in a literal string`, end)
-      }
+    let after = this.skipSpaces(at + 1)
+    const next = src.charCodeAt(after)
+    if (next !== 0x0a && !(next === 0x0d && src.charCodeAt(after + 1) === 0x0a)) return this.parseEscape(at)
+    for (let w = next; ; w = src.charCodeAt(after)) {
+      if (w === 0x20 || w === 0x09 || w === 0x0a) after++
+      else if (w === 0x0d && src.charCodeAt(after + 1) === 0x0a) after += 2
+      else break
     }
+
+    this.pos = after
+    return ''
   }
 
   private enterNesting(at: number): void {

@@ -20,6 +20,7 @@ import {renderManifest, updateManifestText} from '../../../src/lib/manifest/writ
 import type {TomlDocument, TomlTableSpan} from '../../../src/lib/toml/parse.js'
 import {renderTomlValue, tomlKey, tomlString} from '../../../src/lib/toml/render.js'
 import type {TomlValue} from '../../../src/lib/toml/value.js'
+import {seededRandom} from '../../helpers/seeded-random.js'
 import {anyString, extraValue, manifest, mapKey, name, nonEmptyString, packageEntry} from './arbitraries.js'
 
 const NUM_RUNS = 300
@@ -130,17 +131,7 @@ function writeLayout(layout: Layout, m: Manifest): string {
   return lines.join(layout.eol) + (chance(layout, 0.3) ? layout.eol + layout.eol : chance(layout, 0.9) ? layout.eol : '')
 }
 
-const layouts = fc.tuple(fc.integer(), fc.boolean()).map(([seed, crlf]): Layout => {
-  let state = seed >>> 0 || 1
-  const rng = () => {
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return (state >>> 0) / 2 ** 32
-  }
-
-  return {eol: crlf ? '\r\n' : '\n', rng}
-})
+const layouts = fc.tuple(fc.integer(), fc.boolean()).map(([seed, crlf]): Layout => ({eol: crlf ? '\r\n' : '\n', rng: seededRandom(seed)}))
 
 // ---- edits -----------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ import fc from 'fast-check'
 import {parseToml, parseTomlDocument} from '../../../src/lib/toml/parse.js'
 import {tomlString} from '../../../src/lib/toml/render.js'
 import {TomlDate, type TomlDateKind, TomlError} from '../../../src/lib/toml/value.js'
+import {seededRandom} from '../../helpers/seeded-random.js'
 import {normalizeGlix, normalizeIarna} from './normalize.js'
 
 const NUM_RUNS = 400
@@ -255,17 +256,7 @@ const documentsOf = (family: 'all' | 'oracle') =>
       fc.integer(),
       family === 'all' ? fc.boolean() : fc.constant(false),
     )
-    .map(([root, seed, crlf]) => {
-      let state = seed >>> 0 || 1
-      const rng = () => {
-        state ^= state << 13
-        state ^= state >>> 17
-        state ^= state << 5
-        return (state >>> 0) / 2 ** 32
-      }
-
-      return {root, text: writeDocument({crlf, rng}, root)}
-    })
+    .map(([root, seed, crlf]) => ({root, text: writeDocument({crlf, rng: seededRandom(seed)}, root)}))
 const documents = documentsOf('all')
 
 /* eslint-enable no-control-regex */
