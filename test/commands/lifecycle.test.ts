@@ -1059,6 +1059,18 @@ describe('lifecycle commands', () => {
       expect(lines(after.stderr).filter((l) => /comment/.test(l))).to.deep.equal([])
     })
 
+    it('reads and edits what the old reader refused: a package named constructor, no enabled or scope, a byte-order mark', async () => {
+      await addPackage(root, 'a', FIREFOX)
+      await editManifest(root, 'a', (text) => `\uFEFF${text}\n[packages.constructor]\nflake = "github:owner/constructor"\n`)
+      git(root, 'commit', '-q', '-am', 'hand: odd manifest')
+      const list = await ok('list', '--host', 'a')
+      expect(list.stdout).to.match(/^constructor\s+system\s+enabled\s/m)
+      await ok('disable', 'firefox', '--host', 'a', '--no-lock')
+      const text = manifest('a')
+      expect(text.startsWith('\uFEFF# glixos manifest.')).to.equal(true)
+      expect(text).to.include('enabled = false\n\n[packages.constructor]\nflake = "github:owner/constructor"\n')
+    })
+
     it('a comment in a manifest no command rewrites gets no notice', async () => {
       await editManifest(root, 'b', (text) => `# host b is the desktop\n${text}`)
       git(root, 'commit', '-q', '-am', 'hand: comment')

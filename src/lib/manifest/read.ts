@@ -21,7 +21,7 @@ import {isValidName, quoteForMessage} from '../names.js'
 import {parseToml, parseTomlDocument, type TomlDocument} from '../toml/parse.js'
 import {renderTomlValue} from '../toml/render.js'
 import {decodeUtf8} from '../toml/utf8.js'
-import {isTomlTable, TomlError, type TomlTable, type TomlValue} from '../toml/value.js'
+import {createRecord, isTomlTable, TomlError, type TomlTable, type TomlValue} from '../toml/value.js'
 import {type Extra, type HostSettings, type Manifest, MANIFEST_HEADER, OPTIONAL_SETTING_KEYS, type PackageEntry, type Scope} from './types.js'
 
 /** The first line of every manifest glix writes. */
@@ -180,7 +180,8 @@ function validateSettings(file: string, raw: TomlTable): HostSettings {
 
 /** Validates `[packages]`: every name, then every package table. */
 function validatePackages(file: string, raw: TomlTable): Record<string, PackageEntry> {
-  const packages: Record<string, PackageEntry> = {}
+  // Inherits nothing: `packages[name]` is undefined for a package the host lacks, even `constructor`.
+  const packages = createRecord<PackageEntry>()
   const names = Object.keys(raw)
   // Indexed loops here and below: this runs interpreted, for every package of every host.
   for (let i = 0; i < names.length; i++) {

@@ -61,7 +61,7 @@ export function assertOneUrlPerName(host: string, manifest: Manifest, all: HostM
   for (const [name, entry] of Object.entries(manifest.packages)) {
     const url = inputUrl(entry.flake, entry.pin)
     for (const other of all) {
-      const theirs = other.host === host ? undefined : other.manifest.packages[name]
+      const theirs = other.host === host || !Object.hasOwn(other.manifest.packages, name) ? undefined : other.manifest.packages[name]
       if (theirs && inputUrl(theirs.flake, theirs.pin) !== url) {
         throw conflictError(name, {host: other.host, url: inputUrl(theirs.flake, theirs.pin)}, {host, url})
       }

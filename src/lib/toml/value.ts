@@ -48,6 +48,15 @@ export function createTomlTable(): TomlTable {
   return Object.create(TABLE_PROTOTYPE) as TomlTable
 }
 
+/**
+ * Returns a new, empty record that inherits nothing, as a TOML table does:
+ * `record[name]` is undefined for any name it does not hold, `constructor`
+ * and `toString` included.
+ */
+export function createRecord<T>(): Record<string, T> {
+  return Object.create(TABLE_PROTOTYPE) as Record<string, T>
+}
+
 /** True when `value` is a TOML table (not an array, not a date). */
 export function isTomlTable(value: unknown): value is TomlTable {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof TomlDate)

@@ -139,6 +139,11 @@ describe('parseManifest', () => {
       expect(renderManifest(manifest)).to.include(`\n__proto__ = "v"\nconstructor = "c"\n`)
     })
 
+    it('returns packages that inherit nothing: a name the host lacks is absent, even constructor (bug: a lookup found Object)', () => {
+      const {manifest} = parseManifest(withPackage(VALID_PACKAGE), FILE)
+      for (const name of ['constructor', 'toString', 'hasOwnProperty']) expect(manifest.packages[name as string], name).to.equal(undefined)
+    })
+
     it('reads packages and tables named like JavaScript built-ins (the old parser lost them)', () => {
       const text = `schema = 1\n[packages.constructor]\n${VALID_PACKAGE}\n[packages.toString.config]\nvalueOf = "x"\n[packages.toString]\n${VALID_PACKAGE}\n`
       const {manifest} = parseManifest(text, FILE)
