@@ -475,17 +475,17 @@ const manifestCases: Case[] = [
     args: (w) => ['remove', 'firefox', ...LAPTOP(w), '--no-lock'],
     command: 'remove',
     exit: 1,
-    includes: ['"constructor"', 'not supported'],
-    setup: manifestEdit((t) => `${t}\n[packages.constructor]\nflake = "github:a/b"\nscope = "system"\nenabled = true\n`),
-    title: '[packages.constructor]',
+    includes: ['hosts/laptop/glix.toml:', 'nest deeper than 128 levels'],
+    setup: manifestEdit((t) => `${t}deep = ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`),
+    title: 'an array nested 50,000 deep',
   },
   {
     args: (w) => ['set', 'firefox', 'pin=abc', ...LAPTOP(w), '--no-lock'],
     command: 'set',
     exit: 1,
-    includes: ['packages.firefox.enabled is missing'],
-    setup: manifestEdit((t) => t.replace('enabled = true\n', '')),
-    title: 'enabled missing',
+    includes: ['packages.firefox.flake is missing'],
+    setup: manifestEdit((t) => t.replace('flake   = "github:NixOS/nixpkgs#firefox"\n', '')),
+    title: 'flake missing',
   },
   {
     args: (w) => ['enable', 'firefox', ...LAPTOP(w), '--no-lock'],
@@ -515,9 +515,13 @@ const manifestCases: Case[] = [
     args: (w) => ['host', 'set', 'system=aarch64-linux', ...LAPTOP(w), '--no-lock'],
     command: 'host set',
     exit: 1,
-    includes: ['hosts/laptop/glix.toml:1:', 'invalid TOML'],
-    setup: manifestEdit((t) => `\uFEFF${t}`),
-    title: 'a byte-order mark',
+    includes: ['hosts/laptop/glix.toml:2:', 'invalid UTF-8 (byte 0xff)'],
+    setup: async (w) => {
+      const file = path.join(w.root, 'hosts', 'laptop', 'glix.toml')
+      const text = await readFile(file)
+      await writeFile(file, Buffer.concat([text.subarray(0, text.indexOf('\n') + 1), Buffer.from([0x23, 0xff, 0x0a]), text.subarray(text.indexOf('\n') + 1)]))
+    },
+    title: 'bytes that are not UTF-8',
   },
   {
     args: (w) => ['disable', 'firefox', ...LAPTOP(w), '--no-lock'],

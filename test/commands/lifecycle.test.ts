@@ -1032,17 +1032,43 @@ describe('lifecycle commands', () => {
       expect(statusOf(root)).to.deep.equal([])
     })
 
-    it('a hand-written comment: one notice at the rewrite that drops it, none at the next', async () => {
+    it('a hand-written comment: kept by every edit around it; one true notice when its table is removed, none after', async () => {
       await addPackage(root, 'a', FIREFOX)
-      await editManifest(root, 'a', (text) => `${text}# keep firefox pinned one day\n`)
-      const first = await ok('set', 'firefox', 'config.k=v', '--host', 'a', '--no-lock')
-      const notices = lines(first.stderr).filter((l) => /comment/.test(l))
-      expect(notices, first.stderr).to.have.lengthOf(1)
-      expect(notices[0]).to.match(/^glix: .*hosts\/a\/glix\.toml.*1 hand-written comment/)
+      await addPackage(root, 'a', 'github:owner/tool')
+      await editManifest(root, 'a', (text) => text.replace('[packages.firefox]\n', '[packages.firefox]\n# keep firefox pinned one day\n'))
+      for (const step of [
+        ['set', 'firefox', 'config.k=v'],
+        ['disable', 'firefox'],
+        ['set', 'firefox', 'pin=abc'],
+        ['host', 'set', 'target_host=root@a.lan'],
+        ['remove', 'tool'],
+      ]) {
+        const r = await ok(...step, '--host', 'a', '--no-lock')
+        expect(lines(r.stderr).filter((l) => /comment/.test(l)), step.join(' ')).to.deep.equal([])
+        expect(manifest('a'), step.join(' ')).to.include('[packages.firefox]\n# keep firefox pinned one day\nflake   = ')
+      }
+
+      const removal = await ok('remove', 'firefox', '--host', 'a', '--no-lock')
+      const notices = lines(removal.stderr).filter((l) => /comment/.test(l))
+      expect(notices, removal.stderr).to.have.lengthOf(1)
+      expect(notices[0]).to.match(/^glix: .*hosts\/a\/glix\.toml.*dropped 1 hand-written comment/)
       expect(manifest('a')).not.to.include('keep firefox pinned')
 
-      const second = await ok('disable', 'firefox', '--host', 'a', '--no-lock')
-      expect(lines(second.stderr).filter((l) => /comment/.test(l))).to.deep.equal([])
+      await addPackage(root, 'a', FIREFOX)
+      const after = await ok('disable', 'firefox', '--host', 'a', '--no-lock')
+      expect(lines(after.stderr).filter((l) => /comment/.test(l))).to.deep.equal([])
+    })
+
+    it('reads and edits what the old reader refused: a package named constructor, no enabled or scope, a byte-order mark', async () => {
+      await addPackage(root, 'a', FIREFOX)
+      await editManifest(root, 'a', (text) => `\uFEFF${text}\n[packages.constructor]\nflake = "github:owner/constructor"\n`)
+      git(root, 'commit', '-q', '-am', 'hand: odd manifest')
+      const list = await ok('list', '--host', 'a')
+      expect(list.stdout).to.match(/^constructor\s+system\s+enabled\s/m)
+      await ok('disable', 'firefox', '--host', 'a', '--no-lock')
+      const text = manifest('a')
+      expect(text.startsWith('\uFEFF# glixos manifest.')).to.equal(true)
+      expect(text).to.include('enabled = false\n\n[packages.constructor]\nflake = "github:owner/constructor"\n')
     })
 
     it('a comment in a manifest no command rewrites gets no notice', async () => {

@@ -180,19 +180,31 @@ describe('mutation transaction (glix add)', () => {
     expect(subjectOf(root)).to.match(/^glix add laptop: firefox/)
   })
 
-  it('keeps unknown keys of a hand-edited manifest and says once that comments were dropped', async () => {
+  it('keeps unknown keys and comments of a hand-edited manifest: the commit changes only the new table', async () => {
     await editManifest(
       root,
       'laptop',
       (text) => `${text.replace('auto_apply = false', 'auto_apply = false # keep it off\ntheme = "dark"')}\n# my note\n[custom]\nanswer = 42\n`,
     )
+    git(root, 'commit', '-q', '-am', 'hand: comments and keys')
+    const before = readText(root, 'hosts/laptop/glix.toml')
     const r = await addPackage(root, 'laptop', 'github:NixOS/nixpkgs#firefox')
-    const commentNotices = lines(r.stderr).filter((l) => /comment/.test(l))
-    expect(commentNotices, r.stderr).to.have.lengthOf(1)
-    expect(commentNotices[0]).to.match(/^glix: .*2/)
+    expect(lines(r.stderr).filter((l) => /comment/.test(l)), r.stderr).to.deep.equal([])
     const manifest = readText(root, 'hosts/laptop/glix.toml')
     expect(manifest).to.include('theme = "dark"').and.to.include('[custom]\nanswer = 42')
-    expect(manifest).not.to.include('# my note').and.not.to.include('# keep it off')
+    expect(manifest).to.include('# my note').and.to.include('# keep it off')
+    // Only lines were added, and all of them belong to the new package's table.
+    const added = git(root, 'diff', 'HEAD~1', 'HEAD', '--unified=0', '--', 'hosts/laptop/glix.toml')
+      .split('\n')
+      .filter((l) => /^[-+](?![-+])/.test(l))
+    expect(added.filter((l) => l.startsWith('-')), added.join('\n')).to.deep.equal([])
+    expect(added.map((l) => l.slice(1)).filter((l) => l !== '')).to.deep.equal([
+      '[packages.firefox]',
+      'flake   = "github:NixOS/nixpkgs#firefox"',
+      'scope   = "system"',
+      'enabled = true',
+    ])
+    expect(manifest.startsWith(before.slice(0, before.indexOf('\n# my note')))).to.equal(true)
   })
 
   it("does not sweep the user's uncommitted edit of flake.nix (outside the regions) into the glix commit", async () => {

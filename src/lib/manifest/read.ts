@@ -1,47 +1,57 @@
 /**
  * Reading host manifests.
  *
- * A manifest in glix's canonical form is read by the fast reader of
- * canonical.ts; any other text is parsed with @iarna/toml (loaded only
- * then) and validated against schema 1 (spec §2). Both give the same
- * result for the same text. Every problem becomes one ManifestError naming
- * the file and, for syntax errors, the 1-based line and column, or the
- * offending key and value. Unknown keys are kept in `extra` maps; nothing
- * is dropped silently.
+ * Every manifest, whoever wrote it (glix, the Go glix, a text editor), is
+ * parsed by the one TOML 1.0 parser of src/lib/toml and then validated
+ * against schema 1 (spec §2), one function per table. Every problem
+ * becomes one ManifestError naming the file and, for syntax errors, the
+ * 1-based line and column, or the offending key and value.
+ *
+ * Invariants: unknown keys are kept in `extra` maps, nothing is dropped
+ * silently; a missing `scope` reads as "system" and a missing `enabled` as
+ * true, exactly as the core's `importManifest` reads them (the document
+ * model, when asked for, still shows that the keys are absent, so an
+ * untouched package is written back without them); bytes that are not
+ * UTF-8 are an error, never U+FFFD.
  */
 import {readFileSync} from 'node:fs'
 
 import {ManifestError} from '../errors.js'
 import {isValidName, quoteForMessage} from '../names.js'
-import {MANIFEST_HEADER, readCanonicalManifest} from './canonical.js'
-import {loadToml} from './toml.js'
-import {
-  type Extra,
-  type HostSettings,
-  type Manifest,
-  OPTIONAL_SETTING_KEYS,
-  type PackageEntry,
-  type Scope,
-  type TomlValue,
-} from './types.js'
+import {parseToml, parseTomlDocument, type TomlDocument} from '../toml/parse.js'
+import {renderTomlValue} from '../toml/render.js'
+import {decodeUtf8} from '../toml/utf8.js'
+import {createRecord, isTomlTable, TomlError, type TomlTable, type TomlValue} from '../toml/value.js'
+import {type Extra, type HostSettings, type Manifest, MANIFEST_HEADER, OPTIONAL_SETTING_KEYS, type PackageEntry, type Scope} from './types.js'
 
 /** The first line of every manifest glix writes. */
 export {MANIFEST_HEADER}
 
-/** A parsed manifest and facts about its text. */
+/** A parsed, validated manifest. */
 export interface ReadResult {
   manifest: Manifest
-  /** The number of comments in the text other than glix's own header. */
-  userComments: number
 }
 
-type Table = Record<string, TomlValue>
+/** A manifest with the text it was read from and that text's document model, for editing in place. */
+export interface ManifestDocument extends ReadResult {
+  text: string
+  document: TomlDocument
+}
 
-const isTable = (value: unknown): value is Table =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
-
+const KNOWN_TOP_LEVEL = new Set(['schema', 'settings', 'packages'])
 const KNOWN_SETTINGS = new Set<string>(['default_scope', 'auto_apply', ...OPTIONAL_SETTING_KEYS])
-const KNOWN_PACKAGE_KEYS = new Set(['flake', 'scope', 'enabled', 'pin', 'user', 'config'])
+
+/** Reads the bytes of `file`, turning I/O errors into ManifestErrors. */
+function readManifestBytes(file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new ManifestError(code === 'ENOENT' ? `${file}: no such manifest` : `${file}: cannot read: ${String(error)}`, {
+      code: code === 'ENOENT' ? 'NO_MANIFEST' : 'BAD_MANIFEST',
+    })
+  }
+}
 
 /**
  * Reads and validates the manifest at `file`. The read is synchronous: for
@@ -49,133 +59,114 @@ const KNOWN_PACKAGE_KEYS = new Set(['flake', 'scope', 'enabled', 'pin', 'user', 
  * of an asynchronous one, which adds up over a fleet of hosts.
  */
 export async function readManifest(file: string): Promise<ReadResult> {
-  let text: string
+  return parseManifest(readManifestBytes(file), file)
+}
+
+/** Reads and validates the manifest at `file`, keeping its text and document model for an in-place edit. */
+export async function readManifestDocument(file: string): Promise<ManifestDocument> {
+  return parseManifestDocument(readManifestBytes(file), file)
+}
+
+/** Parses and validates manifest `source` (text, or bytes that must be UTF-8); `file` is used in error messages. */
+export function parseManifest(source: string | Uint8Array, file: string): ReadResult {
+  const text = decode(source, file)
+  return {manifest: validate(syntax(file, () => parseToml(text)), file)}
+}
+
+/** Like {@link parseManifest}, and also returns the text and its document model. */
+export function parseManifestDocument(source: string | Uint8Array, file: string): ManifestDocument {
+  const text = decode(source, file)
+  const {document, value} = syntax(file, () => parseTomlDocument(text))
+  return {document, manifest: validate(value, file), text}
+}
+
+function decode(source: string | Uint8Array, file: string): string {
+  return typeof source === 'string' ? source : syntax(file, () => decodeUtf8(source))
+}
+
+/** Runs `parse`, turning a TOML syntax error into the ManifestError `<file>:<line>:<col>: invalid TOML: <reason>`. */
+function syntax<T>(file: string, parse: () => T): T {
   try {
-    text = readFileSync(file, 'utf8')
+    return parse()
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new ManifestError(code === 'ENOENT' ? `${file}: no such manifest` : `${file}: cannot read: ${String(error)}`, {
-      code: code === 'ENOENT' ? 'NO_MANIFEST' : 'BAD_MANIFEST',
-    })
-  }
-
-  return parseManifest(text, file)
-}
-
-/** Parses and validates manifest `text`; `file` is used in error messages. */
-export function parseManifest(text: string, file: string): ReadResult {
-  const canonical = readCanonicalManifest(text)
-  return canonical ? {manifest: canonical, userComments: 0} : parseManifestToml(text, file)
-}
-
-/**
- * Parses and validates any manifest `text` with the TOML parser: the
- * general path of {@link parseManifest}, which gives the same result.
- */
-export function parseManifestToml(text: string, file: string): ReadResult {
-  assertNoBuiltinKeys(text, file)
-  let data: Table
-  try {
-    data = loadToml().parse(text.replaceAll('\r\n', '\n')) as Table
-  } catch (error) {
-    const e = error as {col?: number; line?: number; message?: string}
-    if (typeof e.line === 'number') {
-      const reason = String(e.message ?? '').split(/ at row \d+|\n/)[0]
-      throw new ManifestError(`${file}:${e.line + 1}:${(e.col ?? 0) + 1}: invalid TOML: ${reason}`)
-    }
-
-    throw new ManifestError(`${file}: invalid TOML: ${String(e.message ?? error)}`)
-  }
-
-  return {manifest: validate(data, file), userComments: countUserComments(text)}
-}
-
-// __proto__ is parsed as data by @iarna/toml and kept by setOwn below.
-const BUILTIN_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype).filter((key) => key !== '__proto__'))
-
-/**
- * Refuses tables named `constructor`, `toString` and the like before
- * parsing: @iarna/toml resolves them to Object.prototype members, silently
- * losing the table (or throwing "Can't redefine existing key"). A clear error naming
- * the line beats lost data.
- */
-function assertNoBuiltinKeys(text: string, file: string): void {
-  for (const [index, line] of text.split('\n').entries()) {
-    // Table names clash (the parser looks them up as objects); a leaf `constructor = "x"` is fine.
-    const header = /^\s*\[\[?([^\]]+)\]/.exec(line)
-    const tables = header ? header[1].split('.') : ((/^\s*([^=]+?)\s*=/.exec(line) ?? [])[1] ?? '').split('.').slice(0, -1)
-    for (const raw of tables) {
-      const key = raw.trim().replace(/^(["'])(.*)\1$/, '$2')
-      if (BUILTIN_KEYS.has(key)) {
-        fail(file, `line ${index + 1}: the key "${key}" is not supported (glix's TOML parser confuses it with a JavaScript built-in); rename it`)
-      }
-    }
+    if (error instanceof TomlError) throw new ManifestError(`${file}:${error.line}:${error.column}: invalid TOML: ${error.reason}`)
+    throw error
   }
 }
 
-/** Sets `key` as an own property, so keys such as `__proto__` stay data. */
+/** Sets `key` as an own property of a plain object, so even `__proto__` stays data. */
 function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, {configurable: true, enumerable: true, value, writable: true})
+  if (key === '__proto__') Object.defineProperty(target, key, {configurable: true, enumerable: true, value, writable: true})
+  else target[key] = value
 }
 
 function fail(file: string, message: string): never {
   throw new ManifestError(`${file}: ${message}`)
 }
 
-function describeValue(value: unknown): string {
-  if (typeof value === 'string') return quoteForMessage(value)
-  if (value instanceof Date) return value.toISOString()
-  return JSON.stringify(value) ?? String(value)
+/** A value as the user wrote it, for a message: strings quoted with control characters escaped, anything else as TOML. */
+function describeValue(value: TomlValue): string {
+  return typeof value === 'string' ? quoteForMessage(value) : renderTomlValue(value)
 }
 
-function expectString(file: string, key: string, value: unknown): string {
-  if (typeof value !== 'string') fail(file, `${key} must be a string, got ${describeValue(value)}`)
+/*
+ * The expect* functions take the key's table and name apart, so the
+ * dotted path for the message is only built when there is an error: they
+ * run for every key of every package of every host.
+ */
+
+const path = (table: string, key: string): string => (table === '' ? key : `${table}.${key}`)
+
+function expectString(file: string, table: string, key: string, value: TomlValue): string {
+  if (typeof value !== 'string') fail(file, `${path(table, key)} must be a string, got ${describeValue(value)}`)
   return value
 }
 
-function expectBool(file: string, key: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') fail(file, `${key} must be true or false, got ${describeValue(value)}`)
+function expectBool(file: string, table: string, key: string, value: TomlValue): boolean {
+  if (typeof value !== 'boolean') fail(file, `${path(table, key)} must be true or false, got ${describeValue(value)}`)
   return value
 }
 
-function expectScope(file: string, key: string, value: unknown): Scope {
-  if (value !== 'system' && value !== 'home') fail(file, `${key} must be "system" or "home", got ${describeValue(value)}`)
+function expectScope(file: string, table: string, key: string, value: TomlValue): Scope {
+  if (value !== 'system' && value !== 'home') fail(file, `${path(table, key)} must be "system" or "home", got ${describeValue(value)}`)
   return value
 }
 
-function validate(data: Table, file: string): Manifest {
-  if (!('schema' in data)) fail(file, 'missing schema (expected schema = 1)')
-  if (data.schema !== 1) fail(file, `unsupported schema ${describeValue(data.schema)} (expected 1)`)
+function expectTable(file: string, table: string, key: string, value: TomlValue): TomlTable {
+  if (!isTomlTable(value)) fail(file, `${path(table, key)} must be a table, got ${describeValue(value)}`)
+  return value
+}
 
+/** Copies the keys of `raw` that `known` does not hold into a new extra map. */
+function unknownKeys(raw: TomlTable, known: Set<string>): Extra {
   const extra: Extra = {}
-  for (const [key, value] of Object.entries(data)) {
-    if (key !== 'schema' && key !== 'settings' && key !== 'packages') setOwn(extra, key, value)
-  }
-
-  const rawSettings = data.settings ?? {}
-  if (!isTable(rawSettings)) fail(file, `settings must be a table, got ${describeValue(rawSettings)}`)
-  const rawPackages = data.packages ?? {}
-  if (!isTable(rawPackages)) fail(file, `packages must be a table, got ${describeValue(rawPackages)}`)
-
-  const packages: Record<string, PackageEntry> = {}
-  for (const [name, raw] of Object.entries(rawPackages)) {
-    if (!isValidName(name)) fail(file, `invalid package name ${quoteForMessage(name)} in [packages]`)
-    packages[name] = validatePackage(file, name, raw)
-  }
-
-  return {extra, packages, schema: 1, settings: validateSettings(file, rawSettings)}
+  for (const key of Object.keys(raw)) if (!known.has(key)) setOwn(extra, key, raw[key])
+  return extra
 }
 
-function validateSettings(file: string, raw: Table): HostSettings {
+/** Validates a whole parsed manifest: the top level, then one function per table. */
+function validate(data: TomlTable, file: string): Manifest {
+  if (data.schema === undefined) fail(file, 'missing schema (expected schema = 1)')
+  // A TOML float 1.0 reads as the number 1 and is accepted, as Nix's `schema != 1` accepts it.
+  if (data.schema !== 1) fail(file, `unsupported schema ${describeValue(data.schema)} (expected 1)`)
+  return {
+    extra: unknownKeys(data, KNOWN_TOP_LEVEL),
+    packages: validatePackages(file, data.packages === undefined ? {} : expectTable(file, '', 'packages', data.packages)),
+    schema: 1,
+    settings: validateSettings(file, data.settings === undefined ? {} : expectTable(file, '', 'settings', data.settings)),
+  }
+}
+
+/** Validates `[settings]`: scope and boolean types, optional strings (empty means unset), the primary user's name. */
+function validateSettings(file: string, raw: TomlTable): HostSettings {
   const settings: HostSettings = {
-    auto_apply: raw.auto_apply === undefined ? false : expectBool(file, 'settings.auto_apply', raw.auto_apply),
-    default_scope:
-      raw.default_scope === undefined ? 'system' : expectScope(file, 'settings.default_scope', raw.default_scope),
+    auto_apply: raw.auto_apply === undefined ? false : expectBool(file, 'settings', 'auto_apply', raw.auto_apply),
+    default_scope: raw.default_scope === undefined ? 'system' : expectScope(file, 'settings', 'default_scope', raw.default_scope),
     extra: {},
   }
   for (const key of OPTIONAL_SETTING_KEYS) {
     if (raw[key] === undefined) continue
-    const value = expectString(file, `settings.${key}`, raw[key])
+    const value = expectString(file, 'settings', key, raw[key])
     if (value !== '') settings[key] = value
   }
 
@@ -183,94 +174,101 @@ function validateSettings(file: string, raw: Table): HostSettings {
     fail(file, `settings.primary_user: invalid user name ${quoteForMessage(settings.primary_user)}`)
   }
 
-  for (const [key, value] of Object.entries(raw)) {
-    if (!KNOWN_SETTINGS.has(key)) setOwn(settings.extra, key, value)
-  }
-
+  settings.extra = unknownKeys(raw, KNOWN_SETTINGS)
   return settings
 }
 
-function validatePackage(file: string, name: string, raw: TomlValue): PackageEntry {
+/** Validates `[packages]`: every name, then every package table. */
+function validatePackages(file: string, raw: TomlTable): Record<string, PackageEntry> {
+  // Inherits nothing: `packages[name]` is undefined for a package the host lacks, even `constructor`.
+  const packages = createRecord<PackageEntry>()
+  const names = Object.keys(raw)
+  // Indexed loops here and below: this runs interpreted, for every package of every host.
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]
+    if (!isValidName(name)) fail(file, `invalid package name ${quoteForMessage(name)} in [packages]`)
+    // A valid name is never `__proto__`, so plain assignment keeps it data.
+    packages[name] = validatePackage(file, name, raw[name])
+  }
+
+  return packages
+}
+
+/** Validates one `[packages.<name>]`: `flake` required, `scope` defaults to system, `enabled` to true. */
+function validatePackage(file: string, name: string, value: TomlValue): PackageEntry {
   const where = `packages.${name}`
-  if (!isTable(raw)) fail(file, `${where} must be a table, got ${describeValue(raw)}`)
-  if (raw.flake === undefined) fail(file, `${where}.flake is missing`)
-  if (raw.scope === undefined) fail(file, `${where}.scope is missing`)
-  if (raw.enabled === undefined) fail(file, `${where}.enabled is missing`)
-  const entry: PackageEntry = {
-    config: {},
-    enabled: expectBool(file, `${where}.enabled`, raw.enabled),
-    extra: {},
-    flake: expectString(file, `${where}.flake`, raw.flake),
-    scope: expectScope(file, `${where}.scope`, raw.scope),
+  const raw = isTomlTable(value) ? value : expectTable(file, 'packages', name, value)
+  const entry: PackageEntry = {config: {}, enabled: true, extra: {}, flake: '', scope: 'system'}
+  let pin: string | undefined
+  let user: string | undefined
+  let hasFlake = false
+  // One pass over the keys as written, type checks inline.
+  const keys = Object.keys(raw)
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]
+    const v = raw[key]
+    switch (key) {
+      case 'flake': {
+        if (typeof v !== 'string') expectString(file, where, key, v)
+        entry.flake = v as string
+        hasFlake = true
+        break
+      }
+
+      case 'scope': {
+        if (v !== 'system' && v !== 'home') expectScope(file, where, key, v)
+        entry.scope = v as Scope
+        break
+      }
+
+      case 'enabled': {
+        if (typeof v !== 'boolean') expectBool(file, where, key, v)
+        entry.enabled = v as boolean
+        break
+      }
+
+      case 'pin': {
+        if (typeof v !== 'string') expectString(file, where, key, v)
+        pin = v as string
+        break
+      }
+
+      case 'user': {
+        if (typeof v !== 'string') expectString(file, where, key, v)
+        user = v as string
+        break
+      }
+
+      case 'config': {
+        entry.config = validateConfig(file, `${where}.config`, expectTable(file, where, key, v))
+        break
+      }
+
+      default: {
+        setOwn(entry.extra, key, v)
+      }
+    }
   }
+
+  if (!hasFlake) fail(file, `${where}.flake is missing`)
   if (entry.flake === '') fail(file, `${where}.flake is empty`)
-  if (raw.pin !== undefined) {
-    const pin = expectString(file, `${where}.pin`, raw.pin)
-    if (pin !== '') entry.pin = pin
-  }
-
-  if (raw.user !== undefined) {
-    const user = expectString(file, `${where}.user`, raw.user)
-    if (user !== '') {
-      if (!isValidName(user)) fail(file, `${where}.user: invalid user name ${quoteForMessage(user)}`)
-      entry.user = user
-    }
-  }
-
-  if (raw.config !== undefined) {
-    if (!isTable(raw.config)) fail(file, `${where}.config must be a table, got ${describeValue(raw.config)}`)
-    for (const [key, value] of Object.entries(raw.config)) {
-      setOwn(entry.config, key, expectString(file, `${where}.config.${key}`, value))
-    }
-  }
-
-  for (const [key, value] of Object.entries(raw)) {
-    if (!KNOWN_PACKAGE_KEYS.has(key)) setOwn(entry.extra, key, value)
+  if (pin) entry.pin = pin
+  if (user) {
+    if (!isValidName(user)) fail(file, `${where}.user: invalid user name ${quoteForMessage(user)}`)
+    entry.user = user
   }
 
   return entry
 }
 
 /**
- * Counts the comments in TOML `text` other than glix's header line: whole
- * comment lines and trailing comments, skipping `#` inside strings.
+ * Validates `[packages.<name>.config]`: a table of strings, handed to the
+ * package's module as `glixConfig`. The parser's table is kept as it is
+ * (no copy): its keys are own properties and it inherits none, so any
+ * key, `__proto__` included, is plain data.
  */
-export function countUserComments(text: string): number {
-  let count = 0
-  let multiline: '"""' | "'''" | undefined
-  for (const line of text.split(/\r?\n/)) {
-    if (line === MANIFEST_HEADER) continue
-    let i = 0
-    let quote: '"' | "'" | undefined
-    while (i < line.length) {
-      const ch = line[i]
-      if (multiline) {
-        if (line.startsWith(multiline, i)) {
-          i += 3
-          // One or two quotes just inside the closing delimiter belong to the string.
-          for (let n = 0; n < 2 && line[i] === multiline[0]; n++) i++
-          multiline = undefined
-          continue
-        }
-
-        if (ch === '\\' && multiline === '"""') i++
-      } else if (quote) {
-        if (ch === '\\' && quote === '"') i++
-        else if (ch === quote) quote = undefined
-      } else if (line.startsWith('"""', i) || line.startsWith("'''", i)) {
-        multiline = line.slice(i, i + 3) as '"""' | "'''"
-        i += 3
-        continue
-      } else if (ch === '"' || ch === "'") {
-        quote = ch
-      } else if (ch === '#') {
-        count++
-        break
-      }
-
-      i++
-    }
-  }
-
-  return count
+function validateConfig(file: string, where: string, raw: TomlTable): Record<string, string> {
+  const keys = Object.keys(raw)
+  for (let i = 0; i < keys.length; i++) if (typeof raw[keys[i]] !== 'string') expectString(file, where, keys[i], raw[keys[i]])
+  return raw as Record<string, string>
 }

@@ -3,10 +3,16 @@
  *
  * Known keys are typed fields; every key glix does not know is kept in an
  * `extra` map at the level where it was found, so a read → write round trip
- * loses no data (spec §2, "Nothing is lost").
+ * loses no data (spec §2, "Nothing is lost"). Unknown values are the TOML
+ * parser's own (src/lib/toml/value.ts): tables with null prototypes,
+ * bigints for integers beyond 2^53, TomlDate for dates and times.
  */
 
 import {GlixError} from '../errors.js'
+import type {TomlValue} from '../toml/value.js'
+
+/** The first line of every manifest glix writes. */
+export const MANIFEST_HEADER = '# glixos manifest. Managed by glix; hand edits preserved on best-effort.'
 
 /** Where a package is installed. */
 export type Scope = 'home' | 'system'
@@ -15,7 +21,7 @@ export type Scope = 'home' | 'system'
 export const SCOPES: readonly Scope[] = ['system', 'home']
 
 /** Any TOML value glix does not interpret. */
-export type TomlValue = boolean | Date | number | string | TomlValue[] | {[key: string]: TomlValue}
+export type {TomlValue} from '../toml/value.js'
 
 /** Unknown keys, in the order they were read. */
 export type Extra = Record<string, TomlValue>

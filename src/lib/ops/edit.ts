@@ -2,13 +2,14 @@
  * The shape every manifest mutation shares: plan the new manifest from the
  * current state (validating everything), then commit it in one
  * transaction — planning again under the lock, so a concurrent glix that
- * changed the manifests in between is never overwritten.
+ * changed the manifests in between is never overwritten. The manifest is
+ * written back in place: only the tables the plan changed are rewritten.
  */
 import {conflictError, type HostManifest, inputUrl} from '../flake/render.js'
-import {assertHost, readAllManifests} from '../manifest/hosts.js'
-import {readManifest} from '../manifest/read.js'
+import {assertHost, listHosts} from '../manifest/hosts.js'
+import {type ManifestDocument, readManifest, readManifestDocument} from '../manifest/read.js'
 import type {Manifest} from '../manifest/types.js'
-import {droppedCommentsNotice, writeManifest} from '../manifest/write.js'
+import {droppedCommentsNotice, writeManifestUpdate} from '../manifest/write.js'
 import {repoPaths} from '../repo/discover.js'
 import {runTransaction, type TransactionResult} from '../repo/transaction.js'
 import {type MutationDeps, transactionOptions} from './context.js'
@@ -43,9 +44,13 @@ export interface EditOutcome {
   tx?: TransactionResult
 }
 
-async function loadState(root: string, host: string): Promise<EditState & {userComments: number}> {
-  const [all, own] = await Promise.all([readAllManifests(root), readManifest(repoPaths.manifest(root, host))])
-  return {all, manifest: own.manifest, userComments: own.userComments}
+/** Reads every manifest once: the edited host's with its text and document model, for the in-place update. */
+async function loadState(root: string, host: string): Promise<EditState & {own: ManifestDocument}> {
+  const own = await readManifestDocument(repoPaths.manifest(root, host))
+  const all = await Promise.all(
+    listHosts(root).map(async (name) => ({host: name, manifest: name === host ? own.manifest : (await readManifest(repoPaths.manifest(root, name))).manifest})),
+  )
+  return {all, manifest: own.manifest, own}
 }
 
 /**
@@ -59,7 +64,7 @@ async function loadState(root: string, host: string): Promise<EditState & {userC
 export function assertOneUrlPerName(host: string, after: Manifest, all: HostManifest[], before?: Manifest): void {
   for (const [name, entry] of Object.entries(after.packages)) {
     const url = inputUrl(entry.flake, entry.pin)
-    const previous = before?.packages[name]
+    const previous = before && Object.hasOwn(before.packages, name) ? before.packages[name] : undefined
     const others = all.filter((o) => o.host !== host && Object.hasOwn(o.manifest.packages, name))
     const known = new Set(others.map((o) => inputUrl(o.manifest.packages[name].flake, o.manifest.packages[name].pin)))
     if (previous) known.add(inputUrl(previous.flake, previous.pin))
@@ -91,8 +96,9 @@ export async function editManifest(target: EditTarget, deps: MutationDeps, plan:
       if (!fresh) return {message: first.message}
       assertOneUrlPerName(host, fresh.manifest, state.all, state.manifest)
       edit = fresh
-      await writeManifest(repoPaths.manifest(root, host), fresh.manifest)
-      if (state.userComments > 0) deps.notice(droppedCommentsNotice(manifestFile, state.userComments))
+      // Only the tables that changed are rewritten; every other byte of the file stays.
+      const dropped = await writeManifestUpdate(repoPaths.manifest(root, host), state.own, fresh.manifest)
+      if (dropped > 0) deps.notice(droppedCommentsNotice(manifestFile, dropped))
       return {message: fresh.message}
     },
   )

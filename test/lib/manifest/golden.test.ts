@@ -12,9 +12,11 @@ import {expect} from 'chai'
 import {readFileSync, readdirSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
-import {MANIFEST_HEADER, parseManifest} from '../../../src/lib/manifest/read.js'
+import {MANIFEST_HEADER, parseManifest, parseManifestDocument} from '../../../src/lib/manifest/read.js'
 import {type Manifest, type TomlValue} from '../../../src/lib/manifest/types.js'
 import {renderManifest} from '../../../src/lib/manifest/write.js'
+import {TomlDate} from '../../../src/lib/toml/value.js'
+import {normalizeGlix, normalizeIarna} from '../toml/normalize.js'
 
 const GOLDEN_DIR = fileURLToPath(new URL('../../fixtures/golden/manifest/', import.meta.url))
 
@@ -127,15 +129,15 @@ describe('manifest golden files', () => {
         for (const line of text.split('\n')) expect(line, JSON.stringify(line)).not.to.match(/[ \t]$/)
       })
 
-      it('has no user comments', () => {
-        expect(parseManifest(golden(name), `${name}.toml`).userComments).to.equal(0)
+      it('has no comment but the header', () => {
+        expect(parseManifestDocument(golden(name), `${name}.toml`).document.comments).to.deep.equal([0])
       })
 
       it('reads the same with @iarna/toml as the manifest glix parsed', () => {
         const text = golden(name)
         const {manifest} = parseManifest(text, `${name}.toml`)
-        expect(TOML.parse(text)).to.deep.equal(toTomlData(manifest))
-        expect(TOML.parse(renderManifest(manifest))).to.deep.equal(toTomlData(manifest))
+        expect(normalizeIarna(TOML.parse(text))).to.deep.equal(normalizeGlix(toTomlData(manifest)))
+        expect(normalizeIarna(TOML.parse(renderManifest(manifest)))).to.deep.equal(normalizeGlix(toTomlData(manifest)))
       })
     })
   }
@@ -148,11 +150,6 @@ describe('manifest golden files', () => {
       expect(read.manifest).to.deep.equal(parseManifest(expected, `${name}.toml`).manifest)
     })
   }
-
-  it('counts the comments a rewrite of input/full.toml would drop', () => {
-    expect(parseManifest(input('full'), 'input/full.toml').userComments).to.equal(2)
-    expect(parseManifest(input('unknown-keys'), 'input/unknown-keys.toml').userComments).to.equal(0)
-  })
 
   it('reads full.toml into exactly the expected manifest', () => {
     expect(parseManifest(golden('full'), 'full.toml').manifest).to.deep.equal(FULL)
@@ -191,7 +188,7 @@ describe('manifest golden files', () => {
     expect(Object.keys(manifest.extra)).to.deep.equal(['comment_style', 'weird key', 'when', 'future'])
     expect(manifest.extra.comment_style).to.equal('terse')
     expect(manifest.extra['weird key']).to.deep.equal([1, 2, 3])
-    expect((manifest.extra.when as Date).toISOString()).to.equal('1979-05-27T07:32:00.000Z')
+    expect(manifest.extra.when).to.deep.equal(new TomlDate('offset-date-time', '1979-05-27T07:32:00Z'))
     expect(manifest.extra.future).to.deep.equal({
       mode: 'fast',
       points: [
