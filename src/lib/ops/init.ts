@@ -5,19 +5,21 @@
  * only `hosts/<host>/` and the hosts region change. An existing host, or a
  * non-empty directory that is not a glix repo, is an error.
  */
-import {existsSync, mkdirSync, readdirSync} from 'node:fs'
-import {rm, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {existsSync, lstatSync, mkdirSync, readdirSync} from 'node:fs'
+import {rm} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
 import {userInfo} from 'node:os'
 
 import {GlixError, UsageError} from '../errors.js'
 import {DEFAULT_CHOICES, GITIGNORE, renderFlakeTemplate, renderHostModule} from '../flake/template.js'
-import {writeManifest} from '../manifest/write.js'
+import {renderManifest} from '../manifest/write.js'
 import {createManifest} from '../manifest/types.js'
 import {assertName, quoteForMessage} from '../names.js'
 import {assertReference, isAbsoluteLocalPath} from '../resolver/reference.js'
-import {defaultInitRoot, isGlixRoot, repoPaths} from '../repo/discover.js'
+import {defaultInitRoot, isGlixRoot} from '../repo/discover.js'
+import {assertNoLinks, writeInside} from '../repo/fs.js'
 import {initRepo} from '../repo/git.js'
+import {assertOwnedRepo} from '../repo/ownership.js'
 import {runTransaction} from '../repo/transaction.js'
 import {type MutationDeps, transactionOptions} from './context.js'
 
@@ -65,6 +67,15 @@ function defaultUser(): string | undefined {
   }
 }
 
+function lexists(path: string): boolean {
+  try {
+    lstatSync(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
 const isLocal = (ref: string) => isAbsoluteLocalPath(ref) || /^(\.\.?\/|path:)/.test(ref)
 
 /** Runs `glix init`. */
@@ -84,8 +95,10 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
     throw new UsageError(`--core ${choices.core} is a local path, which makes the repo unbuildable elsewhere; pass --allow-local-core to use it anyway`)
   }
 
-  const root = options.dir ?? defaultInitRoot()
+  // Absolute from here on: git runs with the root as its working directory.
+  const root = resolve(options.dir ?? defaultInitRoot())
   const existed = existsSync(root)
+  if (existed) assertOwnedRepo(root)
   const isRepo = existed && isGlixRoot(root)
   if (existed && !isRepo && readdirSync(root).length > 0) {
     throw new GlixError(`${root} is not empty and not a glix repository (no flake.nix and hosts/); choose another --dir`, {
@@ -93,7 +106,11 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
     })
   }
 
-  if (existsSync(repoPaths.hostDir(root, host))) {
+  const hostDir = `hosts/${host}`
+  const files = {flake: 'flake.nix', gitignore: '.gitignore', manifest: `${hostDir}/glix.toml`, module: `${hostDir}/default.nix`}
+  // Nothing is written through a link: a linked flake.nix, .gitignore, hosts/ or host directory is refused first.
+  assertNoLinks(root, [...Object.values(files), hostDir])
+  if (lexists(join(root, hostDir))) {
     throw new GlixError(`host "${host}" already exists in ${root}`, {
       code: 'HOST_EXISTS',
       suggestions: ['change its settings with `glix host set`, or choose another --host'],
@@ -109,13 +126,12 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
   try {
     createdGit = await initRepo(root)
     const result = await runTransaction(
-      transactionOptions(deps, {command: 'init', dirs: ['hosts', `hosts/${host}`], files: ['.gitignore', `hosts/${host}/default.nix`, `hosts/${host}/glix.toml`], hosts: [host], root}),
+      transactionOptions(deps, {command: 'init', dirs: ['hosts', hostDir], files: [files.gitignore, files.module, files.manifest], hosts: [host], root}),
       async () => {
-        if (!existsSync(repoPaths.flake(root))) await writeFile(repoPaths.flake(root), renderFlakeTemplate(choices))
-        if (!existsSync(join(root, '.gitignore'))) await writeFile(join(root, '.gitignore'), GITIGNORE)
-        mkdirSync(repoPaths.hostDir(root, host), {recursive: true})
-        await writeFile(join(repoPaths.hostDir(root, host), 'default.nix'), renderHostModule(host))
-        await writeManifest(repoPaths.manifest(root, host), createManifest({primary_user: user, system}))
+        if (!lexists(join(root, files.flake))) await writeInside(root, files.flake, renderFlakeTemplate(choices))
+        if (!lexists(join(root, files.gitignore))) await writeInside(root, files.gitignore, GITIGNORE)
+        await writeInside(root, files.module, renderHostModule(host))
+        await writeInside(root, files.manifest, renderManifest(createManifest({primary_user: user, system})))
         return {message: `glix init: bootstrap host ${host}`}
       },
     )

@@ -1,35 +1,47 @@
 /**
  * Keeping the repo consistent before any command reads it: an interrupted
- * transaction is rolled back, then the managed regions of flake.nix are
- * regenerated when a manifest was edited by hand (spec §3, §4).
+ * transaction is finished or rolled back, then the managed regions of
+ * flake.nix are regenerated when a manifest was edited by hand (spec §3,
+ * §4).
  *
  * Cheap when nothing changed: one existence check for the journal and one
- * stat per manifest for the fingerprint, and nothing else is loaded: the
- * regenerator and the transaction code (git, the lock) load only when there
- * is work. The lock is taken only then, and the check is repeated under it.
+ * lstat per manifest for the fingerprint (which also refuses symbolic
+ * links, see fingerprint.ts), no process, and nothing else is loaded: the
+ * regenerator and the transaction code (git, the lock) load only when
+ * there is work. The lock is taken only then, and the check is repeated
+ * under it.
  */
-import {existsSync} from 'node:fs'
+import {lstatSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {isFingerprintFresh} from './fingerprint.js'
+import {locateGit} from './layout.js'
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /** Returns the notices (one line each) of what was repaired. */
-export async function refreshRepoState(root: string): Promise<string[]> {
+export async function refreshRepoState(root: string, onWait?: (message: string) => void): Promise<string[]> {
   const notices: string[] = []
-  const hasGit = existsSync(join(root, '.git', 'HEAD'))
-  if (hasGit) {
+  const layout = locateGit(root)
+  if (layout) {
     // The journal transaction.ts writes before a mutation's first change and removes after its commit.
-    if (existsSync(join(root, '.git', 'glix', 'journal.json'))) {
+    if (exists(join(layout.stateDir, 'journal.json'))) {
       const {recoverInterrupted} = await import('./transaction.js')
-      const recovered = await recoverInterrupted(root)
-      if (recovered) notices.push(recovered)
+      notices.push(...(await recoverInterrupted(root)))
     }
 
     if (isFingerprintFresh(root)) return notices
   }
 
   // Without git there is neither a lock nor a fingerprint: compare every time.
-  const release = hasGit ? await (await import('./transaction.js')).lockRepo(root) : async () => {}
+  const lock = layout ? await (await import('./transaction.js')).lockRepoAt(root, 'regenerate', onWait) : undefined
   try {
     const {refreshIfDrifted} = await import('../flake/regenerate.js')
     const result = await refreshIfDrifted(root)
@@ -37,7 +49,7 @@ export async function refreshRepoState(root: string): Promise<string[]> {
       notices.push('a glix.toml changed outside glix: regenerated the managed regions of flake.nix (not committed)')
     }
   } finally {
-    await release()
+    lock?.release()
   }
 
   return notices
