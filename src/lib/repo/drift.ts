@@ -9,13 +9,19 @@
  * links, see fingerprint.ts), no process, and nothing else is loaded: the
  * regenerator and the transaction code (git, the lock) load only when
  * there is work. The lock is taken only then, and the check is repeated
- * under it.
+ * under it. While git waits for the user (a merge, rebase, … in progress,
+ * or flake.nix unmerged), flake.nix is left to git: no regeneration.
  */
 import {lstatSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {isFingerprintFresh} from './fingerprint.js'
-import {locateGit} from './layout.js'
+import {gitOperation, locateGit} from './layout.js'
+
+async function isUnmerged(root: string, path: string): Promise<boolean> {
+  const {readIndexEntries} = await import('./git.js')
+  return (await readIndexEntries(root, [path])).split('\0').some((entry) => /^\d+ [0-9a-f]+ [1-3]\t/.test(entry))
+}
 
 function exists(path: string): boolean {
   try {
@@ -43,6 +49,8 @@ export async function refreshRepoState(root: string, onWait?: (message: string) 
   // Without git there is neither a lock nor a fingerprint: compare every time.
   const lock = layout ? await (await import('./transaction.js')).lockRepoAt(root, 'regenerate', onWait) : undefined
   try {
+    // While git waits for the user (a merge, a conflicted flake.nix), flake.nix is git's to settle: regenerate after.
+    if (layout && (gitOperation(layout) || (await isUnmerged(root, 'flake.nix')))) return notices
     const {refreshIfDrifted} = await import('../flake/regenerate.js')
     const result = await refreshIfDrifted(root)
     if (result?.changed) {

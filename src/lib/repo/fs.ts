@@ -26,9 +26,9 @@ import {GlixError} from '../errors.js'
 /** The state of one path: a regular file, a symbolic link, or nothing. */
 export type Entry = {type: 'file'; mode: number; data: Buffer} | {type: 'symlink'; target: string}
 
-function linkError(rel: string, at: string): GlixError {
-  const where = at === rel ? rel : `${at} (in ${rel})`
-  return new GlixError(`${where} is a symbolic link; glix never follows links inside the repository: replace it with the real file or directory`, {
+/** The refusal of a link at `at` (a repo-relative path; `rel`, the path glix wanted, is at or under it). */
+function linkError(_rel: string, at: string): GlixError {
+  return new GlixError(`${at} is a symbolic link; glix never follows links inside the repository: replace it with the real file or directory`, {
     code: 'SYMLINK',
   })
 }

@@ -128,17 +128,26 @@ function exists(path: string): boolean {
   }
 }
 
+/** The git operation waiting for the user in this work tree, if any: what it is, its file and the way out. */
+export function gitOperation(layout: GitLayout): {what: string; file: string; way: string} | undefined {
+  for (const operation of OPERATIONS) {
+    if (!exists(layout.paths[operation.file])) continue
+    const am = operation.file === 'rebase-apply' && exists(join(layout.paths['rebase-apply'], 'applying'))
+    return {file: operation.file, way: operation.way, what: am ? '`git am`' : operation.what}
+  }
+
+  return undefined
+}
+
 /**
  * Throws when git is in the middle of a merge, rebase, `git am`,
  * cherry-pick, revert or bisect in this work tree: glix would commit
  * over it. The error says which operation and how to end it.
  */
 export function assertNoGitOperation(layout: GitLayout): void {
-  for (const operation of OPERATIONS) {
-    if (!exists(layout.paths[operation.file])) continue
-    const what = operation.file === 'rebase-apply' && exists(join(layout.paths['rebase-apply'], 'applying')) ? '`git am`' : operation.what
-    throw new GlixError(`${what} is in progress in ${layout.root} (${operation.file} exists): ${operation.way}, then run glix again`, {
-      code: 'GIT_BUSY',
-    })
-  }
+  const operation = gitOperation(layout)
+  if (!operation) return
+  throw new GlixError(`${operation.what} is in progress in ${layout.root} (${operation.file} exists): ${operation.way}, then run glix again`, {
+    code: 'GIT_BUSY',
+  })
 }

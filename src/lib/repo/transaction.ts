@@ -155,9 +155,11 @@ async function restore(layout: GitLayout, journal: Journal): Promise<number> {
     }
   }
 
-  if (journal.index !== undefined) {
+  // Only when the entries differ: a staging that failed (another git held index.lock) changed nothing to undo.
+  const paths = Object.keys(journal.files)
+  if (journal.index !== undefined && (await readIndexEntries(layout.root, paths)) !== journal.index) {
     const {index} = journal
-    await trackingIndexWriter(layout, journal, (onSpawn) => restoreIndexEntries(layout.root, Object.keys(journal.files), index, onSpawn))
+    await trackingIndexWriter(layout, journal, (onSpawn) => restoreIndexEntries(layout.root, paths, index, onSpawn))
   }
 
   return restored
