@@ -128,8 +128,29 @@ export function failureError(command: string, args: readonly string[], result: R
   return new ProcessError(`${describeCommand(command, args)} failed: ${why}`)
 }
 
-/** The children started by {@link runProcess} that have not exited yet. */
+/** The children started here that have not exited yet, and those glix stopped itself. */
 const running = new Set<ChildProcess>()
+const stopped = new WeakSet<ChildProcess>()
+
+/**
+ * Tracks `child` until it exits, so {@link stopRunningChildren} can stop
+ * it (for programs spawned outside {@link runProcess}, e.g. a streaming
+ * `git cat-file` session). A child glix stopped counts as finished when it
+ * exits, even if a grandchild it left behind still holds its output pipes.
+ */
+export function trackChild(child: ChildProcess): void {
+  if (child.pid === undefined) return
+  running.add(child)
+  child.on('exit', () => {
+    running.delete(child)
+    if (stopped.has(child)) {
+      setTimeout(() => {
+        for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy()
+      }, 200).unref()
+    }
+  })
+  child.on('error', () => running.delete(child))
+}
 
 /** Runs `command args…` and resolves with its output. */
 export function runProcess(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
@@ -147,14 +168,9 @@ export function runProcess(command: string, args: string[], options: RunOptions 
       stderr.push(chunk)
       options.onStderr?.(chunk.toString('utf8'))
     })
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      running.delete(child)
-      reject(startError(command, error))
-    })
-    if (child.pid !== undefined) {
-      running.add(child)
-      options.onSpawn?.(child.pid)
-    }
+    child.on('error', (error: NodeJS.ErrnoException) => reject(startError(command, error)))
+    trackChild(child)
+    if (child.pid !== undefined) options.onSpawn?.(child.pid)
 
     // A program that exits without reading all of its input is not an error of ours (EPIPE).
     if (options.input !== undefined) child.stdin!.on('error', () => {}).end(options.input)
@@ -166,7 +182,6 @@ export function runProcess(command: string, args: string[], options: RunOptions 
             child.kill('SIGTERM')
           }, options.timeoutMs)
     child.on('close', (code, signal) => {
-      running.delete(child)
       if (timer) clearTimeout(timer)
       const stdoutBytes = Buffer.concat(stdout)
       const result: RunResult = {
@@ -221,6 +236,7 @@ export function killProcessGroup(pid: number, signal: NodeJS.Signals = 'SIGTERM'
 /** Sends `signal` to every child {@link runProcess} started that is still running. */
 export function stopRunningChildren(signal: NodeJS.Signals = 'SIGTERM'): void {
   for (const child of running) {
+    stopped.add(child)
     if (child.pid !== undefined) killProcessGroup(child.pid, signal)
   }
 }

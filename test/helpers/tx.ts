@@ -92,8 +92,10 @@ if [ -n "$GLIX_TEST_GIT_LOG" ]; then
   node -e 'require("fs").appendFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)) + "\\n")' "$GLIX_TEST_GIT_LOG" "$@"
 fi
 if [ -n "$GLIX_TEST_GIT_AT" ]; then
+  skip=
   for arg in "$@"; do
-    case "$arg" in -*) continue ;; esac
+    if [ -n "$skip" ]; then skip=; continue; fi
+    case "$arg" in -c|-C) skip=1; continue ;; -*) continue ;; esac
     if [ "$arg" = "$GLIX_TEST_GIT_AT" ]; then eval "$GLIX_TEST_GIT_HOOK"; fi
     break
   done

@@ -20,7 +20,7 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 
 import {ProcessError} from '../errors.js'
-import {failureError, runProcess, startError} from '../process.js'
+import {failureError, runProcess, startError, trackChild} from '../process.js'
 
 /** The identity glix commits with when git has none configured. */
 export const FALLBACK_IDENTITY = {email: 'glix@localhost', name: 'glix'}
@@ -88,6 +88,7 @@ export function openObjectReader(root: string): ObjectReader {
   function start(): ChildProcess {
     const args = ['cat-file', '--batch', '-z']
     const started = spawn('git', args, {cwd: root, stdio: ['pipe', 'pipe', 'pipe']})
+    trackChild(started)
     started.stdout!.on('data', (chunk: Buffer) => {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk])
       parse()

@@ -40,7 +40,7 @@ export async function refreshRepoState(root: string, onWait?: (message: string) 
     // The journal transaction.ts writes before a mutation's first change and removes after its commit.
     if (exists(join(layout.stateDir, 'journal.json'))) {
       const {recoverInterrupted} = await import('./transaction.js')
-      notices.push(...(await recoverInterrupted(root)))
+      notices.push(...(await recoverInterrupted(root, onWait)))
     }
 
     if (isFingerprintFresh(root)) return notices

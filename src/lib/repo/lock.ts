@@ -71,12 +71,12 @@ async function flock(fd: number, nonBlocking: boolean): Promise<boolean> {
 function describeHolder(path: string): string {
   try {
     const holder = JSON.parse(readFileSync(path, 'utf8')) as {command?: string; pid?: number}
-    if (typeof holder.pid === 'number') return `glix ${holder.command ?? ''} (pid ${holder.pid})`.replace('  ', ' ')
+    if (typeof holder.pid === 'number') return `\`glix ${holder.command ?? ''}\` (pid ${holder.pid})`
   } catch {
-    // Being written, or empty: say less.
+    // Being written, or not written by glix: say less.
   }
 
-  return 'another glix'
+  return 'another process'
 }
 
 function sameFile(fd: number, path: string): boolean {
@@ -113,7 +113,7 @@ export async function lockRepo(stateDir: string, options: LockOptions): Promise<
     try {
       if (!(await flock(fd, true))) {
         const timer = setTimeout(
-          () => options.onWait?.(`waiting for ${describeHolder(path)} to finish with ${stateDir.replace(/\/glix$/, '')}`),
+          () => options.onWait?.(`waiting for ${describeHolder(path)} to release the repository lock ${path}`),
           options.noticeAfterMs ?? 1000,
         )
         try {

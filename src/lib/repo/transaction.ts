@@ -213,11 +213,12 @@ async function recoverLocked(layout: GitLayout): Promise<string[]> {
  * Restores the files of a transaction interrupted by a crash, if any.
  * Returns one line per thing it repaired (empty when there was nothing).
  */
-export async function recoverInterrupted(root: string): Promise<string[]> {
+export async function recoverInterrupted(root: string, onWait?: (message: string) => void): Promise<string[]> {
   const layout = requireGit(root)
   if (!lexists(journalPath(layout))) return []
   ensureStateDir(layout)
-  const lock = await lockRepo(layout.stateDir, {command: 'recover'})
+  // The journal may be a live transaction's: then this waits for it to finish, and finds nothing to do.
+  const lock = await lockRepo(layout.stateDir, {command: 'recover', onWait})
   try {
     return await recoverLocked(layout)
   } finally {
@@ -383,6 +384,7 @@ async function runLocked(
 
     return {...result, commit: made.commit}
   } catch (error) {
+    if (!journal && signals.signal) throw new InterruptedError(signals.signal)
     if (!journal || landed) throw error
     if (error instanceof GlixError && error.code === 'LOCK_LOST') throw error
     // HEAD may have moved even though update-ref failed to report it (killed mid-way): then the change stands.
