@@ -39,7 +39,7 @@ export async function snapshotExact(dir: string, options: {git?: boolean} = {}):
 
   await walk('')
   if (existsSync(path.join(dir, '.git', 'index')) && options.git !== false) {
-    out.set('.git/index (entries)', execFileSync('git', ['ls-files', '--stage', '-z'], {cwd: dir, encoding: 'latin1'}))
+    out.set('.git/index (entries)', execFileSync('git', ['-c', 'safe.directory=*', 'ls-files', '--stage', '-z'], {cwd: dir, encoding: 'latin1'}))
   }
 
   return out

@@ -28,10 +28,24 @@ import {execFile, execFileSync, spawn, spawnSync} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import {chmod, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 import {promisify} from 'node:util'
 
 import {copyNixFixtures, describeNix, makeSandbox, type NixFixtures, fixtureInitFlags} from '../helpers/nix.js'
+import {realGitPath, writeTxFakes} from '../helpers/tx.js'
+
+const escapeRegExp = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+
+/** The message JSON.parse gives for `text` (it differs between Node versions). */
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text)
+  } catch (error) {
+    return (error as Error).message
+  }
+
+  return ''
+}
 
 const execFileAsync = promisify(execFile)
 
@@ -357,6 +371,80 @@ describe('crash recovery: kill -9 inside runTransaction (integration)', function
     const restored = await repo.expectRecovered({...before, head: moved.head, refs: moved.refs}, pid, env, tmp)
     expect(restored).to.equal(2)
     expect((await repo.git('log', '-1', '--format=%s')).trim()).to.equal('unrelated: by hand')
+  })
+
+  // A journal that cannot be read is never taken for "no journal": the command stops, naming it.
+  it('(f) a corrupt journal stops every command, naming the file and what to do', async () => {
+    const before = await repo.state()
+    await mkdir(path.dirname(repo.journal), {recursive: true})
+    await writeFile(repo.journal, '{"command": "add", "files": {"flake.nix": ')
+    for (const args of [['list'], ['add', '--no-lock', 'github:owner/never']]) {
+      const run = await runGlix([...args, '--dir', root, '--host', HOST], env, tmp)
+      expect(run.code, describeRun(run)).to.equal(1)
+      const lines = run.stderr.split('\n').filter((line) => line !== '')
+      expect(lines, describeRun(run)).to.have.length(1)
+      expect(lines[0]).to.equal(
+        `glix ${args[0]}: the journal of an interrupted glix transaction, ${repo.journal}, cannot be used (not valid JSON: ${jsonError('{"command": "add", "files": {"flake.nix": ')}); nothing was changed: compare the files it names with \`git status\`/\`git diff\`, restore them by hand, then delete it`,
+      )
+    }
+
+    expect(await repo.state(), 'nothing changed').to.deep.equal(before)
+    await rm(repo.journal)
+  })
+
+  /**
+   * kill -9 of glix and of its git child while that child holds index.lock (a `git` wrapper first
+   * on PATH takes index.lock at the chosen `git update-index`, then kills glix — its parent — and
+   * itself): the next command removes the stale index.lock (its writer was glix's own, now dead,
+   * as the journal's record says) and finishes or restores, instead of failing on it.
+   */
+  async function crashHoldingIndexLock(name: string, args: string[]): Promise<{before: RepoState; pid: number}> {
+    const bin = path.join(tmp, 'bin-index-lock')
+    await writeTxFakes(bin, realGitPath())
+    const before = await repo.state()
+    const hook = ': > "$(git rev-parse --git-dir)/index.lock"; kill -9 $PPID; kill -9 $$'
+    const run = await runNode(
+      [BIN, 'add', '--dir', root, '--host', HOST, ...args, `github:owner/${name}`],
+      {...env, GLIX_TEST_GIT_AT: 'update-index', GLIX_TEST_GIT_HOOK: hook, PATH: `${bin}${path.delimiter}${env.PATH}`},
+      tmp,
+    )
+    expect(run.signal, describeRun(run)).to.equal('SIGKILL')
+    expect(existsSync(path.join(root, '.git', 'index.lock')), 'the dead git left index.lock').to.equal(true)
+    expect(repo.readJournal().owner.pid).to.equal(run.pid)
+    return {before, pid: run.pid}
+  }
+
+  it('(g) killed while its git stages for nix and holds index.lock: the lock is removed, the files restored', async () => {
+    const {before, pid} = await crashHoldingIndexLock('crash-g', [])
+    // doctor's words for it (describeInterrupted) before anything is repaired.
+    const {describeInterrupted} = await import(pathToFileURL(path.join(DIST, 'lib', 'repo', 'journal.js')).href)
+    const checks = describeInterrupted(root) as Array<{message: string; name: string; status: string}>
+    const lockCheck = checks.find((c) => c.name === 'index.lock')!
+    expect(lockCheck.status).to.equal('FAIL')
+    expect(lockCheck.message).to.match(new RegExp(`^${escapeRegExp(path.join(root, '.git', 'index.lock'))} was left behind by glix's git \\(pid \\d+\\), which died: the next glix command removes it$`))
+    expect(checks.find((c) => c.name === 'transaction')!.message).to.match(/^an interrupted `glix add` \(pid \d+, started [^)]+\) left its journal /)
+
+    const list = await runGlix(['list', '--dir', root, '--host', HOST], env, tmp)
+    expect(list.code, describeRun(list)).to.equal(0)
+    const lines = list.stderr.split('\n').filter((line) => line !== '')
+    expect(lines[0]).to.match(/^glix: removed .*\/\.git\/index\.lock, left behind by glix's git \(pid \d+\), which died with the interrupted `glix add`$/)
+    expect(lines[0]).to.include(lockCheck.message.match(/pid \d+/)![0])
+    expect(lines[1]).to.match(new RegExp(`^glix: recovered an interrupted \`glix add\` \\(pid ${pid}, `))
+    expect(lines).to.have.length(2)
+    expect(await repo.state(), 'exactly as before').to.deep.equal(before)
+  })
+
+  it('(h) killed after its commit, while its git updates the index: the lock is removed, the commit kept', async () => {
+    const {before} = await crashHoldingIndexLock('crash-h', ['--no-lock'])
+    expect((await repo.git('rev-parse', 'HEAD~1')).trim(), 'the commit landed').to.equal(before.head)
+    const list = await runGlix(['list', '--dir', root, '--host', HOST], env, tmp)
+    expect(list.code, describeRun(list)).to.equal(0)
+    const lines = list.stderr.split('\n').filter((line) => line !== '')
+    expect(lines[0]).to.match(/^glix: removed .*index\.lock, left behind by glix's git/)
+    expect(lines[1]).to.match(/^glix: finished an interrupted `glix add` \(pid \d+\): its commit had landed; cleaned up$/)
+    expect(list.stdout).to.include('crash-h')
+    expect(await repo.git('status', '--porcelain'), 'index and work tree match the commit').to.equal('')
+    expect(existsSync(path.join(root, '.git', 'index.lock'))).to.equal(false)
   })
 })
 
