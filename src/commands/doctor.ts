@@ -1,4 +1,5 @@
 import {GlixCommand} from '../base-command.js'
+import {ExitStatus} from '../lib/errors.js'
 import {type DoctorReport, runDoctor} from '../lib/ops/doctor.js'
 
 export default class Doctor extends GlixCommand<typeof Doctor> {
@@ -15,7 +16,8 @@ export default class Doctor extends GlixCommand<typeof Doctor> {
       for (const check of report.checks) this.log(`${check.status.padEnd(4)}  ${check.name.padEnd(width)}  ${check.message}`)
     }
 
-    if (!report.ok) process.exitCode = 1
+    // The report said everything; exit 1 leaves through catch() like every failure.
+    if (!report.ok) throw new ExitStatus(1, {result: report})
     return report
   }
 }

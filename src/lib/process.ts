@@ -106,6 +106,8 @@ export function describeCommand(command: string, args: readonly string[]): strin
       continue
     }
 
+    // A subcommand is a word (`lock`, `update-ref`, `switch`), never a script or a path.
+    if (!/^[A-Za-z][\w.-]*$/.test(arg)) break
     words.push(arg)
     const wanted = command === 'nix' && NIX_GROUPS.has(words[0]) ? 2 : 1
     if (words.length >= wanted) break
