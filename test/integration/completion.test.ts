@@ -213,9 +213,12 @@ const sleep = (ms: number) =>
         .map((line) => line.trimEnd())
         .filter((line) => line !== '')
 
-    /** Polls the screen (up to 5 s) until `done` holds; fails with the screen otherwise. */
+    /**
+     * Polls the screen (up to 30 s: a shell's first prompt on a loaded 2-core machine took longer
+     * than 5 s once) until `done` holds; fails with the screen otherwise.
+     */
     async function waitFor(what: string, done: (lines: string[]) => boolean): Promise<string[]> {
-      const deadline = Date.now() + 5000
+      const deadline = Date.now() + 30_000
       for (;;) {
         const lines = screenLines()
         if (done(lines)) return lines
