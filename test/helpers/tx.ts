@@ -7,7 +7,8 @@
  * The fakes are real scripts: `nix` logs its argv and writes flake.lock
  * (or sleeps, or fails); `git` logs its argv and execs the real git, after
  * running `$GLIX_TEST_GIT_HOOK` (a shell snippet) when the git subcommand
- * is `$GLIX_TEST_GIT_AT` — how a test stops or breaks glix at one step.
+ * is one of `$GLIX_TEST_GIT_AT` (space-separated) — how a test stops or
+ * breaks glix at one step.
  */
 import {execFileSync, spawn} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
@@ -96,7 +97,7 @@ if [ -n "$GLIX_TEST_GIT_AT" ]; then
   for arg in "$@"; do
     if [ -n "$skip" ]; then skip=; continue; fi
     case "$arg" in -c|-C) skip=1; continue ;; -*) continue ;; esac
-    if [ "$arg" = "$GLIX_TEST_GIT_AT" ]; then eval "$GLIX_TEST_GIT_HOOK"; fi
+    case " $GLIX_TEST_GIT_AT " in *" $arg "*) eval "$GLIX_TEST_GIT_HOOK" ;; esac
     break
   done
 fi

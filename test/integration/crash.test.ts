@@ -196,7 +196,9 @@ function repoTools(root: string, env: () => NodeJS.ProcessEnv) {
   /** Reads the journal a crash left behind. */
   function readJournal(): {command: string; files: Record<string, unknown>; owner: {pid: number}} {
     expect(existsSync(journal), 'the journal survives the crash').to.equal(true)
-    return JSON.parse(readFileSync(journal, 'utf8'))
+    const data = JSON.parse(readFileSync(journal, 'utf8'))
+    // Journals of older glix versions kept the pid at the top level.
+    return {...data, owner: data.owner ?? {pid: data.pid}}
   }
 
   /** True when nobody holds the repository lock (a non-blocking flock on it succeeds). */

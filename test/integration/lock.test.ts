@@ -38,10 +38,13 @@ describe('the repository lock (integration)', function () {
     delete env.GLIX_HOST
   })
 
-  /** `glix add <name> --no-lock` that pauses `seconds` inside its transaction (at git fast-import), after writing the marker. */
+  /**
+   * `glix add <name> --no-lock` that pauses `seconds` inside its transaction, after writing the
+   * marker: when git is about to make the commit object (`commit-tree`), holding the lock.
+   */
   function startPausingAdd(name: string, seconds: number) {
     const hook = `if [ ! -e ${JSON.stringify(marker)} ]; then echo $$ > ${JSON.stringify(marker)}; sleep ${seconds}; fi`
-    return startGlix(['add', `github:owner/${name}`, '--host', 'laptop', '--dir', root, '--no-lock'], {...env, GLIX_TEST_GIT_AT: 'fast-import', GLIX_TEST_GIT_HOOK: hook}, tmp)
+    return startGlix(['add', `github:owner/${name}`, '--host', 'laptop', '--dir', root, '--no-lock'], {...env, GLIX_TEST_GIT_AT: 'commit-tree', GLIX_TEST_GIT_HOOK: hook}, tmp)
   }
 
   it('a holder stopped past any timeout keeps its lock; the next glix waits and both finish in order', async () => {

@@ -33,7 +33,7 @@ describe('glix rollback (integration)', function () {
     const holder = spawn('flock', [path.join(root, '.git', 'glix', 'lock'), 'sleep', '60'], {stdio: 'ignore'})
     try {
       await waitFor('the other lock holder', () => !isRepoLockFree(root))
-      const runEnv = {...process.env, NO_COLOR: '1'}
+      const runEnv: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
       delete runEnv.GLIX_HOST
       const rollback = startGlix(['rollback', '--host', 'a', '--dir', root, '--no-lock'], runEnv, tmp)
       await waitFor('rollback to wait for the lock', () => rollback.output().stderr.includes('waiting for'), 60_000, rollback)

@@ -2,8 +2,8 @@
  * SIGINT, SIGTERM and SIGHUP during a mutation (issue 11, item 10): glix
  * stops the child it is waiting for, restores every file, prints one line
  * and exits 130, 143 or 129 — at each step of the transaction: waiting for
- * the lock, reading HEAD, during `nix flake lock`, while git writes the
- * commit's objects, and after the commit landed (then the commit stands).
+ * the lock, reading HEAD, during `nix flake lock`, while git makes the
+ * commit, and after the commit landed (then the commit stands).
  *
  * The built CLI runs as a child process; fake `nix` and a `git` wrapper
  * first on PATH (test/helpers/tx.ts) stop at the chosen step and say so
@@ -87,11 +87,11 @@ describe('signals during a mutation (integration)', function () {
     })
   }
 
-  it('SIGTERM while git writes the commit objects (fast-import): rolled back', async () => {
+  it('SIGTERM while git writes the commit (commit-tree): rolled back', async () => {
     const before = await snapshotExact(root)
     const head = headOf(root)
     const hook = `echo $$ > ${JSON.stringify(marker)}; sleep 60`
-    const result = await interruptAdd('SIGTERM', {GLIX_TEST_GIT_AT: 'fast-import', GLIX_TEST_GIT_HOOK: hook}, ['--no-lock'])
+    const result = await interruptAdd('SIGTERM', {GLIX_TEST_GIT_AT: 'commit-tree', GLIX_TEST_GIT_HOOK: hook}, ['--no-lock'])
     expectOneLine(result, 'SIGTERM', /^glix add: interrupted by SIGTERM; rolled back$/)
     await expectRolledBack(before, head)
   })
@@ -100,7 +100,8 @@ describe('signals during a mutation (integration)', function () {
     const before = await snapshotExact(root)
     const head = headOf(root)
     const hook = `echo $$ > ${JSON.stringify(marker)}; sleep 60`
-    const result = await interruptAdd('SIGINT', {GLIX_TEST_GIT_AT: 'cat-file', GLIX_TEST_GIT_HOOK: hook}, ['--no-lock'])
+    // The first git glix runs under the lock (cat-file; rev-parse in older versions).
+    const result = await interruptAdd('SIGINT', {GLIX_TEST_GIT_AT: 'cat-file rev-parse', GLIX_TEST_GIT_HOOK: hook}, ['--no-lock'])
     expectOneLine(result, 'SIGINT', /^glix add: interrupted by SIGINT$/)
     await expectRolledBack(before, head)
   })

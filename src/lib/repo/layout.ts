@@ -73,7 +73,10 @@ function samePath(a: string, b: string): boolean {
  */
 export function locateGit(root: string): GitLayout | undefined {
   const dotGit = join(root, '.git')
-  if (isPlainDir(dotGit) && GIT_ENV.every((name) => !process.env[name])) {
+  const plainGit = GIT_ENV.every((name) => !process.env[name])
+  // The top level of a work tree always has a .git (a directory, or a file in a linked worktree).
+  if (plainGit && !exists(dotGit)) return undefined
+  if (plainGit && isPlainDir(dotGit)) {
     const paths = Object.fromEntries(['index', ...OPERATIONS.map((o) => o.file)].map((name) => [name, join(dotGit, name)])) as GitPaths
     return layoutOf(root, dotGit, dotGit, paths)
   }
