@@ -116,6 +116,11 @@ export function describeCommand(command: string, args: readonly string[]): strin
   return [command, ...words].join(' ')
 }
 
+/** `word` as it would be typed in a shell command glix suggests: quoted only when it needs to be. */
+export function shellQuote(word: string): string {
+  return /^[\w./@+=:-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+}
+
 /** The error for a program that could not start (NOT_FOUND when it is not on PATH). */
 export function startError(command: string, error: NodeJS.ErrnoException): ProcessError {
   return error.code === 'ENOENT'

@@ -15,7 +15,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {chmod, lstat, mkdir, readdir, readFile, readlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {BIN} from './repo.js'
+import {BIN, createRepo, type HostSpec, useEnv, useTempDirs} from './repo.js'
 
 /** Path → `file <mode> <base64>`, `link -> <target>` or `dir <mode>`: everything a command could change. */
 export type ExactSnapshot = Map<string, string>
@@ -160,4 +160,39 @@ export function isRepoLockFree(root: string, gitDir = path.join(root, '.git')): 
   } catch {
     return false
   }
+}
+
+/** One test's repo, made by {@link useTxRepo}. */
+export interface TxRepo {
+  tmp: string
+  root: string
+  /** Holds the fakes of {@link writeTxFakes}; first on PATH. */
+  bin: string
+  /** A file a fake step writes its pid to when it starts. */
+  marker: string
+  /** The environment for glix child processes: this one's (hermetic git), the fakes first on PATH. */
+  env: NodeJS.ProcessEnv
+}
+
+/**
+ * Before each test: a temp dir, a glix repo with `hosts` in it (`init
+ * --no-lock`), the fakes first on PATH (here, for in-process runs, and in
+ * `env`, for child processes). Call inside a `describe` that uses
+ * `useHermeticGit()`.
+ */
+export function useTxRepo(prefix: string, hosts: HostSpec[]): TxRepo {
+  const tempDir = useTempDirs()
+  const setEnv = useEnv()
+  const repo = {} as TxRepo
+  beforeEach(async () => {
+    repo.tmp = await tempDir(prefix)
+    repo.root = await createRepo(path.join(repo.tmp, 'repo'), hosts)
+    repo.bin = path.join(repo.tmp, 'bin')
+    await writeTxFakes(repo.bin, realGitPath())
+    repo.marker = path.join(repo.tmp, 'marker')
+    setEnv.set('PATH', `${repo.bin}${path.delimiter}${process.env.PATH}`)
+    repo.env = {...process.env, NO_COLOR: '1'}
+    delete repo.env.GLIX_HOST
+  })
+  return repo
 }

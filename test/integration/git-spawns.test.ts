@@ -12,8 +12,8 @@ import {expect} from 'chai'
 import {writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {addPackage, createRepo, git, glixOk, useEnv, useHermeticGit, useTempDirs} from '../helpers/repo.js'
-import {loggedCalls, realGitPath, writeTxFakes} from '../helpers/tx.js'
+import {addPackage, git, glixOk, useEnv, useHermeticGit} from '../helpers/repo.js'
+import {loggedCalls, useTxRepo} from '../helpers/tx.js'
 
 /** The git subcommand of a logged argv (options and their values skipped). */
 function subcommand(argv: string[]): string {
@@ -28,23 +28,20 @@ function subcommand(argv: string[]): string {
 describe('git processes per command (integration)', function () {
   this.timeout(120_000)
   useHermeticGit()
-  const tempDir = useTempDirs()
   const env = useEnv()
+  const repo = useTxRepo('glix-spawns-', [{host: 'a'}, {host: 'b'}, {host: 'c'}])
   let root: string
   let log: string
 
   beforeEach(async () => {
-    const tmp = await tempDir('glix-spawns-')
-    root = await createRepo(path.join(tmp, 'repo'), [{host: 'a'}, {host: 'b'}, {host: 'c'}])
+    root = repo.root
     await addPackage(root, 'a', 'github:owner/tool')
     await addPackage(root, 'b', 'github:owner/other')
     // A locked repo: a config change then needs no Nix (spec §4).
     await writeFile(path.join(root, 'flake.lock'), '{"nodes":{"root":{}},"root":"root","version":7}\n')
     git(root, 'add', 'flake.lock')
     git(root, 'commit', '-q', '-m', 'lock')
-    await writeTxFakes(path.join(tmp, 'bin'), realGitPath())
-    env.set('PATH', `${path.join(tmp, 'bin')}${path.delimiter}${process.env.PATH}`)
-    log = path.join(tmp, 'git.log')
+    log = path.join(repo.tmp, 'git.log')
     env.set('GLIX_TEST_GIT_LOG', log)
   })
 

@@ -16,7 +16,6 @@ import {rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {
-  createRepo,
   expectOneLineError,
   git,
   glix,
@@ -26,9 +25,8 @@ import {
   subjectOf,
   useEnv,
   useHermeticGit,
-  useTempDirs,
 } from '../helpers/repo.js'
-import {diffExact, realGitPath, snapshotExact, writeTxFakes} from '../helpers/tx.js'
+import {diffExact, snapshotExact, useTxRepo} from '../helpers/tx.js'
 
 /** git that may fail (conflicts are the point here). */
 function gitMayFail(root: string, ...args: string[]): void {
@@ -42,16 +40,13 @@ function gitMayFail(root: string, ...args: string[]): void {
 describe('git states (integration)', function () {
   this.timeout(120_000)
   useHermeticGit()
-  const tempDir = useTempDirs()
   const env = useEnv()
+  const repo = useTxRepo('glix-git-states-', [{host: 'laptop'}])
   let tmp: string
   let root: string
 
-  beforeEach(async () => {
-    tmp = await tempDir('glix-git-states-')
-    root = await createRepo(path.join(tmp, 'repo'), [{host: 'laptop'}])
-    await writeTxFakes(path.join(tmp, 'bin'), realGitPath())
-    env.set('PATH', `${path.join(tmp, 'bin')}${path.delimiter}${process.env.PATH}`)
+  beforeEach(() => {
+    ;({root, tmp} = repo)
   })
 
   /** Two branches that both change flake.nix outside the regions: merging them conflicts there. */

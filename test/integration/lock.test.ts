@@ -15,27 +15,22 @@ import {existsSync, readFileSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import path from 'node:path'
 
-import {createRepo, git, headOf, lines, readText, subjectOf, useHermeticGit, useTempDirs} from '../helpers/repo.js'
-import {realGitPath, startGlix, waitFor, writeTxFakes} from '../helpers/tx.js'
+import {git, headOf, lines, readText, subjectOf, useHermeticGit} from '../helpers/repo.js'
+import {startGlix, useTxRepo, waitFor} from '../helpers/tx.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('the repository lock (integration)', function () {
   this.timeout(180_000)
   useHermeticGit()
-  const tempDir = useTempDirs()
+  const repo = useTxRepo('glix-lock-', [{host: 'laptop'}])
   let tmp: string
   let root: string
   let env: NodeJS.ProcessEnv
   let marker: string
 
-  beforeEach(async () => {
-    tmp = await tempDir('glix-lock-')
-    root = await createRepo(path.join(tmp, 'repo'), [{host: 'laptop'}])
-    await writeTxFakes(path.join(tmp, 'bin'), realGitPath())
-    marker = path.join(tmp, 'marker')
-    env = {...process.env, NO_COLOR: '1', PATH: `${path.join(tmp, 'bin')}${path.delimiter}${process.env.PATH}`}
-    delete env.GLIX_HOST
+  beforeEach(() => {
+    ;({env, marker, root, tmp} = repo)
   })
 
   /**

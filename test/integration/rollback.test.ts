@@ -11,20 +11,19 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {readCalls, writeFakePrograms} from '../helpers/fake-rebuild.js'
-import {addPackage, createRepo, git, glixOk, headOf, lines, readText, subjectOf, useEnv, useHermeticGit, useTempDirs} from '../helpers/repo.js'
-import {diffExact, isRepoLockFree, snapshotExact, startGlix, waitFor} from '../helpers/tx.js'
+import {addPackage, git, glixOk, headOf, lines, readText, subjectOf, useEnv, useHermeticGit} from '../helpers/repo.js'
+import {diffExact, isRepoLockFree, snapshotExact, startGlix, useTxRepo, waitFor} from '../helpers/tx.js'
 
 describe('glix rollback (integration)', function () {
   this.timeout(120_000)
   useHermeticGit()
-  const tempDir = useTempDirs()
   const env = useEnv()
+  const repo = useTxRepo('glix-rollback-', [{host: 'a'}, {host: 'b'}])
   let tmp: string
   let root: string
 
-  beforeEach(async () => {
-    tmp = await tempDir('glix-rollback-')
-    root = await createRepo(path.join(tmp, 'repo'), [{host: 'a'}, {host: 'b'}])
+  beforeEach(() => {
+    ;({root, tmp} = repo)
   })
 
   it('refuses when HEAD moved while it waited for the lock, reverting nothing', async () => {
@@ -33,9 +32,7 @@ describe('glix rollback (integration)', function () {
     const holder = spawn('flock', [path.join(root, '.git', 'glix', 'lock'), 'sleep', '60'], {stdio: 'ignore'})
     try {
       await waitFor('the other lock holder', () => !isRepoLockFree(root))
-      const runEnv: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
-      delete runEnv.GLIX_HOST
-      const rollback = startGlix(['rollback', '--host', 'a', '--dir', root, '--no-lock'], runEnv, tmp)
+      const rollback = startGlix(['rollback', '--host', 'a', '--dir', root, '--no-lock'], repo.env, tmp)
       await waitFor('rollback to wait for the lock', () => rollback.output().stderr.includes('waiting for'), 60_000, rollback)
       // A commit lands meanwhile (by hand): what rollback planned to revert is no longer HEAD.
       git(root, 'commit', '-q', '--allow-empty', '-m', 'by hand')

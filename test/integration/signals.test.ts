@@ -15,8 +15,8 @@ import {spawn} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {createRepo, git, headOf, lines, readText, subjectOf, useHermeticGit, useTempDirs} from '../helpers/repo.js'
-import {diffExact, isRepoLockFree, realGitPath, snapshotExact, startGlix, waitFor, writeTxFakes} from '../helpers/tx.js'
+import {git, headOf, lines, readText, subjectOf, useHermeticGit} from '../helpers/repo.js'
+import {diffExact, isRepoLockFree, snapshotExact, startGlix, useTxRepo, waitFor} from '../helpers/tx.js'
 
 const EXIT: Record<string, number> = {SIGHUP: 129, SIGINT: 130, SIGTERM: 143}
 
@@ -31,20 +31,14 @@ function isAlive(pid: number): boolean {
 describe('signals during a mutation (integration)', function () {
   this.timeout(180_000)
   useHermeticGit()
-  const tempDir = useTempDirs()
+  const repo = useTxRepo('glix-signals-', [{host: 'laptop'}])
   let tmp: string
   let root: string
   let env: NodeJS.ProcessEnv
   let marker: string
 
-  beforeEach(async () => {
-    tmp = await tempDir('glix-signals-')
-    root = await createRepo(path.join(tmp, 'repo'), [{host: 'laptop'}])
-    await writeTxFakes(path.join(tmp, 'bin'), realGitPath())
-    marker = path.join(tmp, 'marker')
-    // process.env holds the hermetic git settings here (useHermeticGit).
-    env = {...process.env, NO_COLOR: '1', PATH: `${path.join(tmp, 'bin')}${path.delimiter}${process.env.PATH}`}
-    delete env.GLIX_HOST
+  beforeEach(() => {
+    ;({env, marker, root, tmp} = repo)
   })
 
   /**

@@ -17,26 +17,21 @@ import {lstatSync, readlinkSync, statSync} from 'node:fs'
 import {chmod, mkdir, rename, symlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {createRepo, expectOneLineError, git, glix, glixOk, headOf, readText, useEnv, useHermeticGit, useTempDirs} from '../helpers/repo.js'
-import {diffExact, realGitPath, snapshotExact, writeTxFakes} from '../helpers/tx.js'
+import {expectOneLineError, git, glix, glixOk, headOf, readText, useEnv, useHermeticGit} from '../helpers/repo.js'
+import {diffExact, snapshotExact, useTxRepo} from '../helpers/tx.js'
 
 describe('symbolic links under the repo root (integration)', function () {
   this.timeout(120_000)
   useHermeticGit()
-  const tempDir = useTempDirs()
   const env = useEnv()
-  let tmp: string
+  const repo = useTxRepo('glix-links-', [{host: 'laptop'}, {host: 'desktop'}])
   let root: string
   let outside: string
 
   beforeEach(async () => {
-    tmp = await tempDir('glix-links-')
-    root = await createRepo(path.join(tmp, 'repo'), [{host: 'laptop'}, {host: 'desktop'}])
-    outside = path.join(tmp, 'outside')
+    root = repo.root
+    outside = path.join(repo.tmp, 'outside')
     await mkdir(outside)
-    const bin = path.join(tmp, 'bin')
-    await writeTxFakes(bin, realGitPath())
-    env.set('PATH', `${bin}${path.delimiter}${process.env.PATH}`)
   })
 
   /** Moves `rel` out of the repo into `outside/<name>` and leaves a link to it (committed when `commit`). */

@@ -5,7 +5,7 @@
  * only `hosts/<host>/` and the hosts region change. An existing host, or a
  * non-empty directory that is not a glix repo, is an error.
  */
-import {existsSync, lstatSync, mkdirSync, readdirSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {userInfo} from 'node:os'
@@ -17,7 +17,7 @@ import {createManifest} from '../manifest/types.js'
 import {assertName} from '../names.js'
 import {assertReference, isAbsoluteLocalPath} from '../resolver/reference.js'
 import {defaultInitRoot, isGlixRoot} from '../repo/discover.js'
-import {assertNoLinks, writeInside} from '../repo/fs.js'
+import {assertNoLinks, pathExists, writeInside} from '../repo/fs.js'
 import {initRepo} from '../repo/git.js'
 import {assertOwnedRepo} from '../repo/ownership.js'
 import {runTransaction} from '../repo/transaction.js'
@@ -62,14 +62,6 @@ function defaultUser(): string | undefined {
   }
 }
 
-function lexists(path: string): boolean {
-  try {
-    lstatSync(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
 const isLocal = (ref: string) => isAbsoluteLocalPath(ref) || /^(\.\.?\/|path:)/.test(ref)
 
@@ -105,7 +97,7 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
   const files = {flake: 'flake.nix', gitignore: '.gitignore', manifest: `${hostDir}/glix.toml`, module: `${hostDir}/default.nix`}
   // Nothing is written through a link: a linked flake.nix, .gitignore, hosts/ or host directory is refused first.
   assertNoLinks(root, [...Object.values(files), hostDir])
-  if (lexists(join(root, hostDir))) {
+  if (pathExists(join(root, hostDir))) {
     throw new GlixError(`host "${host}" already exists in ${root}`, {
       code: 'HOST_EXISTS',
       suggestions: ['change its settings with `glix host set`, or choose another --host'],
@@ -123,8 +115,8 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
     const result = await runTransaction(
       transactionOptions(deps, {command: 'init', dirs: ['hosts', hostDir], files: [files.gitignore, files.module, files.manifest], hosts: [host], root}),
       async () => {
-        if (!lexists(join(root, files.flake))) await writeInside(root, files.flake, renderFlakeTemplate(choices))
-        if (!lexists(join(root, files.gitignore))) await writeInside(root, files.gitignore, GITIGNORE)
+        if (!pathExists(join(root, files.flake))) await writeInside(root, files.flake, renderFlakeTemplate(choices))
+        if (!pathExists(join(root, files.gitignore))) await writeInside(root, files.gitignore, GITIGNORE)
         await writeInside(root, files.module, renderHostModule(host))
         await writeInside(root, files.manifest, renderManifest(createManifest({primary_user: user, system})))
         return {message: `glix init: bootstrap host ${host}`}

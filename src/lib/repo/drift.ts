@@ -12,10 +12,10 @@
  * under it. While git waits for the user (a merge, rebase, … in progress,
  * or flake.nix unmerged), flake.nix is left to git: no regeneration.
  */
-import {lstatSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {isFingerprintFresh} from './fingerprint.js'
+import {pathExists} from './fs.js'
 import {gitOperation, locateGit} from './layout.js'
 
 async function isUnmerged(root: string, path: string): Promise<boolean> {
@@ -23,14 +23,6 @@ async function isUnmerged(root: string, path: string): Promise<boolean> {
   return (await readIndexEntries(root, [path])).split('\0').some((entry) => /^\d+ [0-9a-f]+ [1-3]\t/.test(entry))
 }
 
-function exists(path: string): boolean {
-  try {
-    lstatSync(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Returns the notices (one line each) of what was repaired. */
 export async function refreshRepoState(root: string, onWait?: (message: string) => void): Promise<string[]> {
@@ -38,7 +30,7 @@ export async function refreshRepoState(root: string, onWait?: (message: string) 
   const layout = locateGit(root)
   if (layout) {
     // The journal transaction.ts writes before a mutation's first change and removes after its commit.
-    if (exists(join(layout.stateDir, 'journal.json'))) {
+    if (pathExists(join(layout.stateDir, 'journal.json'))) {
       const {recoverInterrupted} = await import('./transaction.js')
       notices.push(...(await recoverInterrupted(root, onWait)))
     }

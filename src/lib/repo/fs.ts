@@ -43,6 +43,11 @@ function lstatIfExists(path: string): Stats | undefined {
   }
 }
 
+/** True when something (a file, a directory, a link, even a dangling one) is at `path`; never follows a link. */
+export function pathExists(path: string): boolean {
+  return lstatIfExists(path) !== undefined
+}
+
 /** Throws unless `rel` is a plain relative path that stays under the root. */
 export function assertRelative(rel: string): string {
   const clean = normalize(rel)

@@ -19,12 +19,12 @@
  * - Commands and `glix doctor` describe these states in the same words
  *   ({@link describeInterrupted}).
  */
-import {lstatSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {GlixError} from '../errors.js'
 import {identifyProcess, isProcessAlive, type ProcessIdentity} from '../process.js'
-import {type Entry, writeFileAtomic} from './fs.js'
+import {type Entry, pathExists, writeFileAtomic} from './fs.js'
 import {ensureStateDir, type GitLayout, indexLockPath, locateGit} from './layout.js'
 
 /** A journaled path as it was: a file (base64 bytes, mode), a link, or null for absent. */
@@ -177,14 +177,6 @@ export interface IndexLockState {
   pid?: number
 }
 
-function exists(path: string): boolean {
-  try {
-    lstatSync(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /**
  * The state of `index.lock` in `layout`, or undefined when there is none.
@@ -193,7 +185,7 @@ function exists(path: string): boolean {
  */
 export function inspectIndexLock(layout: GitLayout, journal: Journal | undefined): IndexLockState | undefined {
   const path = indexLockPath(layout)
-  if (!exists(path)) return undefined
+  if (!pathExists(path)) return undefined
   const child = readGitChild(layout)
   if (!journal || !child || child.startedAt !== journal.startedAt) return {path, state: 'foreign'}
   return {path, pid: child.pid, state: isProcessAlive(child) ? 'running' : 'stale'}

@@ -16,6 +16,7 @@ import {join, resolve} from 'node:path'
 
 import {GlixError} from '../errors.js'
 import {runProcessSync} from '../process.js'
+import {pathExists} from './fs.js'
 
 /** The git operations that leave state behind while they wait for the user, with the way out of each. */
 const OPERATIONS = [
@@ -75,7 +76,7 @@ export function locateGit(root: string): GitLayout | undefined {
   const dotGit = join(root, '.git')
   const plainGit = GIT_ENV.every((name) => !process.env[name])
   // The top level of a work tree always has a .git (a directory, or a file in a linked worktree).
-  if (plainGit && !exists(dotGit)) return undefined
+  if (plainGit && !pathExists(dotGit)) return undefined
   if (plainGit && isPlainDir(dotGit)) {
     const paths = Object.fromEntries(['index', ...OPERATIONS.map((o) => o.file)].map((name) => [name, join(dotGit, name)])) as GitPaths
     return layoutOf(root, dotGit, dotGit, paths)
@@ -122,20 +123,12 @@ export function indexLockPath(layout: GitLayout): string {
   return `${layout.paths.index}.lock`
 }
 
-function exists(path: string): boolean {
-  try {
-    lstatSync(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** The git operation waiting for the user in this work tree, if any: what it is, its file and the way out. */
 export function gitOperation(layout: GitLayout): {what: string; file: string; way: string} | undefined {
   for (const operation of OPERATIONS) {
-    if (!exists(layout.paths[operation.file])) continue
-    const am = operation.file === 'rebase-apply' && exists(join(layout.paths['rebase-apply'], 'applying'))
+    if (!pathExists(layout.paths[operation.file])) continue
+    const am = operation.file === 'rebase-apply' && pathExists(join(layout.paths['rebase-apply'], 'applying'))
     return {file: operation.file, way: operation.way, what: am ? '`git am`' : operation.what}
   }
 

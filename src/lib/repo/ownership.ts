@@ -14,7 +14,7 @@ import {lstatSync, realpathSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {GlixError} from '../errors.js'
-import {runProcessSync} from '../process.js'
+import {runProcessSync, shellQuote} from '../process.js'
 
 /** The uid a repository must belong to (git's rule), or undefined where there are no uids. */
 function expectedOwner(env: NodeJS.ProcessEnv): number | undefined {
@@ -70,9 +70,6 @@ export function isSafeDirectory(dir: string, env: NodeJS.ProcessEnv = process.en
   return safe
 }
 
-function shellWord(path: string): string {
-  return /^[\w./@+-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`
-}
 
 /**
  * Throws DUBIOUS_OWNERSHIP, in git's words, unless the repository at
@@ -85,6 +82,6 @@ export function assertOwnedRepo(root: string, env: NodeJS.ProcessEnv = process.e
   if (!foreign || isSafeDirectory(root, env)) return
   throw new GlixError(
     `detected dubious ownership in repository at '${root}' ('${foreign.path}' is owned by uid ${foreign.owner}, but the current user is uid ${expected}); glix, like git, refuses to work in another user's repository`,
-    {code: 'DUBIOUS_OWNERSHIP', suggestions: [`to add an exception for this directory, call: git config --global --add safe.directory ${shellWord(root)}`]},
+    {code: 'DUBIOUS_OWNERSHIP', suggestions: [`to add an exception for this directory, call: git config --global --add safe.directory ${shellQuote(root)}`]},
   )
 }

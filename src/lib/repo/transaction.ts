@@ -30,7 +30,7 @@
  * away mid-way, glix stops without committing and without restoring (the
  * journal stays for the next command).
  */
-import {lstatSync, rmdirSync} from 'node:fs'
+import {rmdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describeError, GlixError, InterruptedError} from '../errors.js'
@@ -38,9 +38,9 @@ import {readRegion} from '../flake/patcher.js'
 import {renderFlake, saveFingerprint} from '../flake/regenerate.js'
 import {parseManifest} from '../manifest/read.js'
 import {isValidName} from '../names.js'
-import {deferSignals, identifyProcess, type SignalScope} from '../process.js'
+import {deferSignals, identifyProcess, shellQuote, type SignalScope} from '../process.js'
 import {type CommittedFile, commitTree, type ObjectReader, openObjectReader, parseTree, updateHead, writeTree} from './commit.js'
-import {assertRelative, captureEntry, readInside, resolveInside, restoreEntry, sameEntry, writeInside} from './fs.js'
+import {assertRelative, captureEntry, pathExists, readInside, resolveInside, restoreEntry, sameEntry, writeInside} from './fs.js'
 import {headCommit, isInHistory, firstSubjectAfter, readIndexEntries, resetIndexToHead, restoreIndexEntries, setIndexEntries, stagePaths} from './git.js'
 import {
   clearGitChild,
@@ -117,19 +117,7 @@ const ORPHAN_WAIT_MS = 15_000
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-function lexists(path: string): boolean {
-  try {
-    lstatSync(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
-/** A path for a shell command line, quoted only when it needs to be. */
-function shellWord(path: string): string {
-  return /^[\w./@+-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`
-}
 
 /** Records the git process that may write the index while `run` runs it. */
 async function trackingIndexWriter<T>(layout: GitLayout, journal: Journal, run: (onSpawn: (pid: number) => void) => Promise<T>): Promise<T> {
@@ -215,7 +203,7 @@ async function recoverLocked(layout: GitLayout): Promise<string[]> {
  */
 export async function recoverInterrupted(root: string, onWait?: (message: string) => void): Promise<string[]> {
   const layout = requireGit(root)
-  if (!lexists(journalPath(layout))) return []
+  if (!pathExists(journalPath(layout))) return []
   ensureStateDir(layout)
   // The journal may be a live transaction's: then this waits for it to finish, and finds nothing to do.
   const lock = await lockRepo(layout.stateDir, {command: 'recover', onWait})
@@ -307,7 +295,7 @@ async function runLocked(
     for (const rel of plan.all) files[rel] = toJournalEntry(await captureEntry(root, rel))
     journal = {
       command: options.command,
-      dirs: plan.dirs.filter((dir) => !lexists(join(root, dir))),
+      dirs: plan.dirs.filter((dir) => !pathExists(join(root, dir))),
       files,
       head: head?.commit,
       owner: identifyProcess(),
@@ -329,7 +317,7 @@ async function runLocked(
     signals.check()
 
     const flake = committed.get('flake.nix')
-    const lockMissing = !lexists(join(root, 'flake.lock'))
+    const lockMissing = !pathExists(join(root, 'flake.lock'))
     const needLock = lockMissing || (flake !== undefined && (headFlake === undefined || inputsOf(flake.data) !== inputsOf(headFlake)))
     let locked = false
     if (needLock && !options.noLock) {
@@ -477,7 +465,7 @@ async function updateIndexAfterCommit(
         continue
       }
 
-      const paths = [...entries.keys()].map(shellWord).join(' ')
+      const paths = [...entries.keys()].map(shellQuote).join(' ')
       return new GlixError(
         `committed ${commit.slice(0, 12)} (${message.split('\n')[0]}), but git could not update the index: ${describeError(error)}; the change stands — once no other git is running, run \`git reset --quiet -- ${paths}\``,
         {code: 'INDEX_NOT_UPDATED'},
