@@ -19,10 +19,10 @@ import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
 import {copyNixFixtures, describeNix, fixtureInitFlags, makeSandbox, type NixFixtures} from '../helpers/nix.js'
+import {startGlix} from '../helpers/tx.js'
 
 const execFileAsync = promisify(execFile)
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
-const BIN = path.join(REPO, 'bin', 'run.js')
 const FIXED = ['glixos-core', 'home-manager', 'nixpkgs']
 
 describeNix('locking exactly what is committed (integration)', function () {
@@ -33,13 +33,11 @@ describeNix('locking exactly what is committed (integration)', function () {
   let fx: NixFixtures
   let env: NodeJS.ProcessEnv
 
+  /** The built CLI on the repo; fails the test with its output unless it exits 0. */
   async function glix(...args: string[]): Promise<{stderr: string; stdout: string}> {
-    try {
-      return await execFileAsync(process.execPath, [BIN, ...args, '--dir', root], {cwd: tmp, env})
-    } catch (error) {
-      const {stderr, stdout} = error as {stderr?: string; stdout?: string}
-      throw new Error(`glix ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`)
-    }
+    const run = await startGlix([...args, '--dir', root], env, tmp).done
+    expect(run.code, `glix ${args.join(' ')}: ${run.stdout}${run.stderr}`).to.equal(0)
+    return run
   }
 
   async function git(cwd: string, ...args: string[]): Promise<string> {
