@@ -99,6 +99,11 @@ describe('symbolic links under the repo root (integration)', function () {
     await expectRefused(['init', '--host', 'newhost', '--user', 'alice', '--no-lock'], 'init', 'hosts')
   })
 
+  it("init refuses another host's directory linked outside (regeneration would read through it)", async () => {
+    await linkOut('hosts/desktop')
+    await expectRefused(['init', '--host', 'newhost', '--user', 'alice', '--no-lock'], 'init', 'hosts/desktop')
+  })
+
   it('commits the mode glix wrote: a manifest committed as a link goes in as a regular file (100644)', async () => {
     // HEAD records the manifest as a link; the user then put the real file back without committing.
     const target = await linkOut('hosts/laptop/glix.toml', {commit: true})

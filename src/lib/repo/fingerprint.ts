@@ -77,6 +77,15 @@ export function computeFingerprint(root: string): string {
   return parts.join('\n')
 }
 
+/**
+ * Throws SYMLINK, naming it, when flake.nix, flake.lock, hosts/, a host
+ * directory or a host's glix.toml is a symbolic link: the gate a reader of
+ * the repo passes before it reads any of them (one lstat each).
+ */
+export function assertNoLinkedRepoPaths(root: string): void {
+  computeFingerprint(root)
+}
+
 /** Records that the regions are fresh for the files as they are now. */
 export function saveFingerprint(root: string): void {
   const layout = locateGit(root)

@@ -56,6 +56,7 @@ import {
   toJournalEntry,
   writeJournal,
 } from './journal.js'
+import {assertNoLinkedRepoPaths} from './fingerprint.js'
 import {assertNoGitOperation, ensureStateDir, type GitLayout, requireGit} from './layout.js'
 import {lockRepo, type RepoLock} from './lock.js'
 
@@ -283,6 +284,8 @@ async function runLocked(
   if (leftover) throw indexLockError(leftover)
   assertNoGitOperation(layout)
   checkLinks(root, plan)
+  // What regeneration reads (every host's manifest) must not be read through a link either.
+  assertNoLinkedRepoPaths(root)
 
   const reader = openObjectReader(root)
   let journal: Journal | undefined
