@@ -72,7 +72,7 @@ describe('glix rollback (integration)', function () {
       await addPackage(root, 'b', 'github:owner/tool')
       const r = await glixOk(['rollback', '--apply', '--host', 'a', '--dir', root, '--no-lock'])
       expect(r.stdout).to.include('reverted "glix add b: tool (github:owner/tool, system, via uri)"')
-      expect(subjectOf(root)).to.equal('glix rollback: revert "glix add b: tool (github:owner/tool, system, via uri)"')
+      expect(subjectOf(root)).to.equal('Revert "glix add b: tool (github:owner/tool, system, via uri)"')
       const calls = await readCalls(log)
       expect(calls.map((c) => c.host)).to.deep.equal(['b'])
       expect(calls[0].argv.slice(0, 3)).to.deep.equal(['switch', '--flake', `${root}#b`])

@@ -11,13 +11,14 @@ import {join, resolve} from 'node:path'
 import {userInfo} from 'node:os'
 
 import {GlixError, UsageError} from '../errors.js'
+import {regionState} from '../flake/patcher.js'
 import {DEFAULT_CHOICES, GITIGNORE, renderFlakeTemplate, renderHostModule} from '../flake/template.js'
 import {renderManifest} from '../manifest/write.js'
 import {createManifest} from '../manifest/types.js'
 import {assertName} from '../names.js'
 import {assertReference, isAbsoluteLocalPath} from '../resolver/reference.js'
 import {defaultInitRoot, isGlixRoot} from '../repo/discover.js'
-import {assertNoLinks, pathExists, writeInside} from '../repo/fs.js'
+import {assertNoLinks, pathExists, readInside, writeInside} from '../repo/fs.js'
 import {initRepo} from '../repo/git.js'
 import {assertOwnedRepo} from '../repo/ownership.js'
 import {runTransaction} from '../repo/transaction.js'
@@ -117,11 +118,19 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
       async () => {
         if (!pathExists(join(root, files.flake))) await writeInside(root, files.flake, renderFlakeTemplate(choices))
         if (!pathExists(join(root, files.gitignore))) await writeInside(root, files.gitignore, GITIGNORE)
-        await writeInside(root, files.module, renderHostModule(host))
+        await writeInside(root, files.module, renderHostModule(host, user))
         await writeInside(root, files.manifest, renderManifest(createManifest({primary_user: user, system})))
         return {message: `glix init: bootstrap host ${host}`}
       },
     )
+    const flake = (await readInside(root, files.flake))?.toString('utf8') ?? ''
+    if (regionState(flake, 'hosts').state === 'absent') {
+      // Upstream's hand-written layout: hosts are declared in flake.nix by hand, so this one must be too.
+      deps.notice(
+        `flake.nix declares its hosts by hand (it has no glix-managed hosts region): add \`nixosConfigurations.${host} = mkHost "${host}" "${system}";\` to it, or let \`glix doctor --fix\` add the region`,
+      )
+    }
+
     return {commit: result.commit, createdRepo: !isRepo, host, root, system, user}
   } catch (error) {
     // A repo this call created is removed again, so a retry starts clean.

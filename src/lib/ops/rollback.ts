@@ -56,7 +56,8 @@ export async function rollback(options: {root: string}, deps: MutationDeps): Pro
   await assertClean(root)
   const head = await resolveRevision(root, 'HEAD')
   const subject = (await headSubject(root)) ?? ''
-  if (!head || !subject.startsWith('glix ')) {
+  // A rollback is itself a glix commit (git's and the Go glix's revert subject), so rolling back twice redoes.
+  if (!head || !(subject.startsWith('glix ') || subject.startsWith('Revert "glix '))) {
     throw new GlixError(`HEAD is not a glix commit (${subject ? JSON.stringify(subject) : 'no commits'}); rollback only reverts glix's own commits`, {
       code: 'NOT_GLIX_COMMIT',
     })
@@ -68,7 +69,8 @@ export async function rollback(options: {root: string}, deps: MutationDeps): Pro
 
   const files = await changedInCommit(root, head)
   const dirs = [...new Set(files.flatMap((file) => file.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))]
-  const message = `glix rollback: revert "${subject}"`
+  // The subject `git revert` (and so the Go glix) writes: both tools' histories read alike.
+  const message = `Revert "${subject}"`
   const tx = await runTransaction(
     transactionOptions(deps, {command: 'rollback', dirs, files, hosts: [], root}),
     async (context) => {

@@ -91,6 +91,13 @@ export interface TransactionOptions {
   lockFlake: (root: string) => Promise<void>
   /** Receives one-line notices for stderr. */
   notice: (message: string) => void
+  /**
+   * An edit of flake.nix outside the managed regions (`glix doctor --fix`
+   * makes one). The commit applies it to HEAD's flake.nix before rendering
+   * the regions, so the edit lands and the user's own uncommitted edits of
+   * flake.nix still never do.
+   */
+  editFlake?: (text: string) => string
 }
 
 /** What a finished transaction did. */
@@ -315,7 +322,7 @@ async function runLocked(
 
     const changed = await changedPaths(root, journal)
     if (changed.length === 0) return finish(layout, {changed, locked: false, lockSkipped: false})
-    const {files: committed, headFlake} = await committedContents(root, changed, reader, head)
+    const {files: committed, headFlake} = await committedContents(root, changed, reader, head, options.editFlake)
     await reader.close()
     signals.check()
 
@@ -508,13 +515,15 @@ function inputsOf(flake: Buffer): string | undefined {
  * plus the ones this transaction changed) onto HEAD's flake.nix, so a hand
  * edit elsewhere in the work tree — to flake.nix outside the regions, or
  * another host's manifest — is never swept into the commit, and HEAD stays
- * consistent. Also returns HEAD's flake.nix (when flake.nix changed).
+ * consistent. An `editFlake` of the transaction is applied to HEAD's
+ * flake.nix first. Also returns HEAD's flake.nix (when flake.nix changed).
  */
 async function committedContents(
   root: string,
   changed: string[],
   reader: ObjectReader,
   head: Head | undefined,
+  editFlake?: (text: string) => string,
 ): Promise<{files: Map<string, CommittedFile | undefined>; headFlake?: Buffer}> {
   const files = new Map<string, CommittedFile | undefined>()
   for (const rel of changed) files.set(rel, committedFile(await captureEntry(root, rel), rel))
@@ -544,7 +553,7 @@ async function committedContents(
     if (bytes !== undefined) manifests.push({host, manifest: parseManifest(bytes.toString('utf8'), rel).manifest})
   }
 
-  const base = headFlake?.type === 'blob' ? headFlake.data : flake.data
-  files.set('flake.nix', {data: Buffer.from(renderFlake(base.toString('utf8'), manifests)), mode: flake.mode})
+  const base = (headFlake?.type === 'blob' ? headFlake.data : flake.data).toString('utf8')
+  files.set('flake.nix', {data: Buffer.from(renderFlake(editFlake ? editFlake(base) : base, manifests)), mode: flake.mode})
   return {files, headFlake: headFlake?.type === 'blob' ? headFlake.data : undefined}
 }
