@@ -14,7 +14,7 @@ import {ExitError} from '@oclif/core/errors'
 import * as Flags from '@oclif/core/flags'
 import type {InferredArgs, InferredFlags} from '@oclif/core/interfaces'
 
-import {GlixError} from './lib/errors.js'
+import {ExitStatus, GlixError} from './lib/errors.js'
 import {assertName} from './lib/names.js'
 import type {MutationDeps} from './lib/ops/context.js'
 import type {EditOutcome, EditPlanner} from './lib/ops/edit.js'
@@ -84,7 +84,7 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     if (flags.host !== undefined && flags.host !== process.env.GLIX_HOST) assertName('host', flags.host)
     if (ctor.requiresRepo) {
       const {refreshRepoState} = await import('./lib/repo/drift.js')
-      const state = await refreshRepoState(this.root)
+      const state = await refreshRepoState(this.root, (message) => this.notice(message))
       for (const message of state.notices) this.notice(message)
       this.repoProblem = state.problem
     }
@@ -157,6 +157,13 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
     if (error instanceof ExitError) throw error
     const command = this.commandName
+    if (error instanceof ExitStatus) {
+      // The command reported its outcome itself; only the status (and its --json document) remain.
+      if (error.message) this.logToStderr(`glix ${command}: ${error.message}`)
+      if (this.jsonEnabled() && error.result !== undefined) this.logJson(error.result)
+      this.exit(error.exit)
+    }
+
     let exit = 1
     let message = error.message
     let code = 'ERROR'

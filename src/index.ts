@@ -5,7 +5,7 @@
 export {Args, Flags} from '@oclif/core'
 export {GlixCommand, type GlixArgs, type GlixFlags} from './base-command.js'
 export {type GlixHooks, HOOK_EVENTS, type ManifestWrittenOptions} from './hook-types.js'
-export {GlixError, ManifestError, UsageError} from './lib/errors.js'
+export {ExitStatus, GlixError, InterruptedError, ManifestError, UsageError} from './lib/errors.js'
 export {assertName, isValidName, NAME_PATTERN, RESERVED_PACKAGE_NAMES} from './lib/names.js'
 export {assertHost, listHosts, readAllManifests} from './lib/manifest/hosts.js'
 export {parseManifest, readManifest} from './lib/manifest/read.js'

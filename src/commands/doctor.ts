@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {GlixCommand} from '../base-command.js'
+import {ExitStatus} from '../lib/errors.js'
 import {type DoctorReport, runDoctor} from '../lib/ops/doctor.js'
 import {renderDoctorReport} from '../lib/ui/doctor.js'
 
@@ -30,7 +31,8 @@ export default class Doctor extends GlixCommand<typeof Doctor> {
     const {flags} = this
     const report = await runDoctor({deps: this.mutationDeps(), dir: flags.dir, fix: flags.fix, yes: flags.yes})
     if (!this.jsonEnabled()) this.log(renderDoctorReport(report).join('\n'))
-    if (!report.ok) process.exitCode = 1
+    // The report said everything; exit 1 leaves through catch() like every failure.
+    if (!report.ok) throw new ExitStatus(1, {result: report})
     return report
   }
 }

@@ -1,3 +1,6 @@
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+
 import {GlixCommand} from '../base-command.js'
 import {mutationFlags} from '../flags.js'
 import {rollback, type RollbackResult} from '../lib/ops/rollback.js'
@@ -12,7 +15,10 @@ export default class Rollback extends GlixCommand<typeof Rollback> {
     const {flags} = this
     const result = await rollback({root: this.root}, this.mutationDeps({noLock: flags['no-lock']}))
     this.log(`reverted "${result.revertedSubject}" (${result.files.join(', ')})`)
-    if (flags.apply) await this.applyOrHint({apply: true, host: this.host})
+    // The host whose change was reverted is the one to rebuild (this machine's when it touched no single host).
+    const host = result.hosts.length === 1 ? result.hosts[0] : this.host
+    if (flags.apply && !existsSync(join(this.root, 'hosts', host, 'glix.toml'))) this.notice(`host ${host} no longer exists after the rollback: nothing to rebuild`)
+    else if (flags.apply) await this.applyOrHint({apply: true, host})
     return result
   }
 }

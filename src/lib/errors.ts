@@ -30,7 +30,8 @@ export class GlixError extends Error {
     this.name = 'GlixError'
     this.exit = options.exit ?? 1
     this.suggestions = options.suggestions ?? []
-    this.code = options.code ?? 'GLIX_ERROR'
+    // Exit 2 is a usage error wherever it is thrown: --json reports it as USAGE.
+    this.code = options.code ?? (this.exit === 2 ? 'USAGE' : 'GLIX_ERROR')
   }
 }
 
@@ -55,6 +56,36 @@ export class ProcessError extends GlixError {
   constructor(message: string, options: GlixErrorOptions = {}) {
     super(message, {...options, code: options.code ?? 'PROCESS_FAILED'})
     this.name = 'ProcessError'
+  }
+}
+
+/**
+ * Ends a command that has already reported its outcome (a rebuild summary,
+ * a doctor report) with a non-zero exit status. The command layer prints
+ * `message` as the usual one error line when it is not empty, and `result`
+ * as the `--json` document instead of an error document.
+ */
+export class ExitStatus extends GlixError {
+  readonly result: unknown
+
+  constructor(exit: number, options: {message?: string; result?: unknown; code?: string} = {}) {
+    super(options.message ?? '', {code: options.code ?? 'FAILED', exit})
+    this.name = 'ExitStatus'
+    this.result = options.result
+  }
+}
+
+/** The exit status of a process ended by `signal`, as shells report it (128 + number). */
+export const SIGNAL_EXIT: Readonly<Record<string, number>> = {SIGHUP: 129, SIGINT: 130, SIGTERM: 143}
+
+/** The command was interrupted by SIGINT, SIGTERM or SIGHUP (exit 130, 143, 129). */
+export class InterruptedError extends GlixError {
+  readonly signal: NodeJS.Signals
+
+  constructor(signal: NodeJS.Signals, message = `interrupted by ${signal}`) {
+    super(message, {code: 'INTERRUPTED', exit: SIGNAL_EXIT[signal] ?? 130})
+    this.name = 'InterruptedError'
+    this.signal = signal
   }
 }
 

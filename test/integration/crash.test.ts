@@ -2,8 +2,8 @@
  * kill -9 in the middle of a mutation (spec §4): the journal survives, and
  * the next glix command restores every file byte for byte, says so in one
  * line on stderr, leaves HEAD and the index as they were, and is not held
- * up for long by the lock the dead process left behind. The interrupted
- * command can then be run again.
+ * up by the lock the dead process held (the kernel releases it with the
+ * process). The interrupted command can then be run again.
  *
  * Each stage is killed by a real SIGKILL of a real process:
  *
@@ -24,14 +24,28 @@
  * Needs the built CLI: run `npm run build` first.
  */
 import {expect} from 'chai'
-import {execFile, execFileSync, spawn} from 'node:child_process'
+import {execFile, execFileSync, spawn, spawnSync} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import {chmod, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 import {promisify} from 'node:util'
 
 import {copyNixFixtures, describeNix, makeSandbox, type NixFixtures, fixtureInitFlags} from '../helpers/nix.js'
+import {realGitPath, writeTxFakes} from '../helpers/tx.js'
+
+const escapeRegExp = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+
+/** The message JSON.parse gives for `text` (it differs between Node versions). */
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text)
+  } catch (error) {
+    return (error as Error).message
+  }
+
+  return ''
+}
 
 const execFileAsync = promisify(execFile)
 
@@ -40,8 +54,11 @@ const BIN = path.join(PACKAGE_ROOT, 'bin', 'run.js')
 const DIST = path.join(PACKAGE_ROOT, 'dist')
 const HOST = 'h'
 const MANIFEST = `hosts/${HOST}/glix.toml`
-/** How long the next command may wait for the lock a killed process left (stale after 10 s). */
-const STALE_LOCK_BUDGET_MS = 15_000
+/**
+ * How long the next command may take after a kill: the kernel releases a dead holder's lock at
+ * once, so this is node's start-up on a loaded machine (the old mtime lock held it up 10 s).
+ */
+const STALE_LOCK_BUDGET_MS = 8000
 const RECOVERY_NOTICE = /^glix: recovered an interrupted `glix add` \(pid (\d+), started [^)]+\): restored (\d+) file\(s\)$/
 
 /**
@@ -174,25 +191,32 @@ function repoTools(root: string, env: () => NodeJS.ProcessEnv) {
   }
 
   const journal = path.join(root, '.git', 'glix', 'journal.json')
-  const lockDir = path.join(root, '.git', 'glix', 'lock')
+  const lockFile = path.join(root, '.git', 'glix', 'lock')
 
   /** Reads the journal a crash left behind. */
-  function readJournal(): {command: string; files: Record<string, null | string>; pid: number} {
+  function readJournal(): {command: string; files: Record<string, unknown>; owner: {pid: number}} {
     expect(existsSync(journal), 'the journal survives the crash').to.equal(true)
-    return JSON.parse(readFileSync(journal, 'utf8'))
+    const data = JSON.parse(readFileSync(journal, 'utf8'))
+    // Journals of older glix versions kept the pid at the top level.
+    return {...data, owner: data.owner ?? {pid: data.pid}}
+  }
+
+  /** True when nobody holds the repository lock (a non-blocking flock on it succeeds). */
+  function lockIsFree(): boolean {
+    return spawnSync('flock', ['--nonblock', lockFile, 'true']).status === 0
   }
 
   /**
    * Runs `glix list` after a crash and checks the recovery: exit 0, one
-   * notice line, no longer than the stale-lock budget; then that the repo
+   * notice line, within the start-up budget (no wait for a lock); then that the repo
    * is exactly as `before` (files byte for byte, HEAD, refs, index).
    * Returns the number of files the notice says were restored.
    */
   async function expectRecovered(before: RepoState, crashedPid: number, env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
-    expect(existsSync(lockDir), 'the killed process left its lock behind').to.equal(true)
+    expect(lockIsFree(), 'the kernel released the dead process\'s lock').to.equal(true)
     const list = await runGlix(['list', '--dir', root, '--host', HOST, '--all'], env, cwd)
     expect(list.code, describeRun(list)).to.equal(0)
-    expect(list.ms, `the stale lock held up the next command: ${describeRun(list)}`).to.be.below(STALE_LOCK_BUDGET_MS)
+    expect(list.ms, `the dead process's lock held up the next command: ${describeRun(list)}`).to.be.below(STALE_LOCK_BUDGET_MS)
     const lines = list.stderr.split('\n').filter((line) => line !== '')
     expect(lines, describeRun(list)).to.have.length(1)
     expect(lines[0]).to.match(/^glix: recovered an interrupted/)
@@ -211,11 +235,11 @@ function repoTools(root: string, env: () => NodeJS.ProcessEnv) {
     expect(after.status, 'git status as before').to.equal(before.status)
     expect(indexDiffers(), 'git diff --cached --quiet').to.equal(0)
     expect(existsSync(journal), 'journal removed').to.equal(false)
-    expect(existsSync(lockDir), 'lock released').to.equal(false)
+    expect(lockIsFree(), 'lock released').to.equal(true)
     return Number(match![2])
   }
 
-  return {expectRecovered, git, indexDiffers, journal, lockDir, readJournal, state}
+  return {expectRecovered, git, indexDiffers, journal, lockFile, lockIsFree, readJournal, state}
 }
 
 describe('crash recovery: kill -9 inside runTransaction (integration)', function () {
@@ -255,7 +279,7 @@ describe('crash recovery: kill -9 inside runTransaction (integration)', function
     expect(run.signal, describeRun(run)).to.equal('SIGKILL')
     const journal = repo.readJournal()
     expect(journal.command).to.equal('add')
-    expect(journal.pid).to.equal(run.pid)
+    expect(journal.owner.pid).to.equal(run.pid)
     expect(Object.keys(journal.files).sort()).to.deep.equal(['flake.lock', 'flake.nix', MANIFEST])
     return {before, pid: run.pid}
   }
@@ -318,7 +342,7 @@ describe('crash recovery: kill -9 inside runTransaction (integration)', function
     expect((await repo.git('rev-parse', 'HEAD~1')).trim()).to.equal(before.head)
     expect((await repo.git('log', '-1', '--format=%s')).trim()).to.equal('glix add h: crash-d (github:owner/crash-d, system, via uri)')
     const journal = repo.readJournal()
-    expect(journal.pid).to.equal(child.pid)
+    expect(journal.owner.pid).to.equal(child.pid)
     const atCrash = await snapshot(root)
     expect(atCrash[MANIFEST]).to.include('[packages.crash-d]')
 
@@ -349,6 +373,80 @@ describe('crash recovery: kill -9 inside runTransaction (integration)', function
     const restored = await repo.expectRecovered({...before, head: moved.head, refs: moved.refs}, pid, env, tmp)
     expect(restored).to.equal(2)
     expect((await repo.git('log', '-1', '--format=%s')).trim()).to.equal('unrelated: by hand')
+  })
+
+  // A journal that cannot be read is never taken for "no journal": the command stops, naming it.
+  it('(f) a corrupt journal stops every command, naming the file and what to do', async () => {
+    const before = await repo.state()
+    await mkdir(path.dirname(repo.journal), {recursive: true})
+    await writeFile(repo.journal, '{"command": "add", "files": {"flake.nix": ')
+    for (const args of [['list'], ['add', '--no-lock', 'github:owner/never']]) {
+      const run = await runGlix([...args, '--dir', root, '--host', HOST], env, tmp)
+      expect(run.code, describeRun(run)).to.equal(1)
+      const lines = run.stderr.split('\n').filter((line) => line !== '')
+      expect(lines, describeRun(run)).to.have.length(1)
+      expect(lines[0]).to.equal(
+        `glix ${args[0]}: the journal of an interrupted glix transaction, ${repo.journal}, cannot be used (not valid JSON: ${jsonError('{"command": "add", "files": {"flake.nix": ')}); nothing was changed: compare the files it names with \`git status\`/\`git diff\`, restore them by hand, then delete it`,
+      )
+    }
+
+    expect(await repo.state(), 'nothing changed').to.deep.equal(before)
+    await rm(repo.journal)
+  })
+
+  /**
+   * kill -9 of glix and of its git child while that child holds index.lock (a `git` wrapper first
+   * on PATH takes index.lock at the chosen `git update-index`, then kills glix — its parent — and
+   * itself): the next command removes the stale index.lock (its writer was glix's own, now dead,
+   * as the journal's record says) and finishes or restores, instead of failing on it.
+   */
+  async function crashHoldingIndexLock(name: string, args: string[]): Promise<{before: RepoState; pid: number}> {
+    const bin = path.join(tmp, 'bin-index-lock')
+    await writeTxFakes(bin, realGitPath())
+    const before = await repo.state()
+    const hook = ': > "$(git rev-parse --git-dir)/index.lock"; kill -9 $PPID; kill -9 $$'
+    const run = await runNode(
+      [BIN, 'add', '--dir', root, '--host', HOST, ...args, `github:owner/${name}`],
+      {...env, GLIX_TEST_GIT_AT: 'update-index', GLIX_TEST_GIT_HOOK: hook, PATH: `${bin}${path.delimiter}${env.PATH}`},
+      tmp,
+    )
+    expect(run.signal, describeRun(run)).to.equal('SIGKILL')
+    expect(existsSync(path.join(root, '.git', 'index.lock')), 'the dead git left index.lock').to.equal(true)
+    expect(repo.readJournal().owner.pid).to.equal(run.pid)
+    return {before, pid: run.pid}
+  }
+
+  it('(g) killed while its git stages for nix and holds index.lock: the lock is removed, the files restored', async () => {
+    const {before, pid} = await crashHoldingIndexLock('crash-g', [])
+    // doctor's words for it (describeInterrupted) before anything is repaired.
+    const {describeInterrupted} = await import(pathToFileURL(path.join(DIST, 'lib', 'repo', 'journal.js')).href)
+    const checks = describeInterrupted(root) as Array<{message: string; name: string; status: string}>
+    const lockCheck = checks.find((c) => c.name === 'index.lock')!
+    expect(lockCheck.status).to.equal('FAIL')
+    expect(lockCheck.message).to.match(new RegExp(`^${escapeRegExp(path.join(root, '.git', 'index.lock'))} was left behind by glix's git \\(pid \\d+\\), which died: the next glix command removes it$`))
+    expect(checks.find((c) => c.name === 'transaction')!.message).to.match(/^an interrupted `glix add` \(pid \d+, started [^)]+\) left its journal /)
+
+    const list = await runGlix(['list', '--dir', root, '--host', HOST], env, tmp)
+    expect(list.code, describeRun(list)).to.equal(0)
+    const lines = list.stderr.split('\n').filter((line) => line !== '')
+    expect(lines[0]).to.match(/^glix: removed .*\/\.git\/index\.lock, left behind by glix's git \(pid \d+\), which died with the interrupted `glix add`$/)
+    expect(lines[0]).to.include(lockCheck.message.match(/pid \d+/)![0])
+    expect(lines[1]).to.match(new RegExp(`^glix: recovered an interrupted \`glix add\` \\(pid ${pid}, `))
+    expect(lines).to.have.length(2)
+    expect(await repo.state(), 'exactly as before').to.deep.equal(before)
+  })
+
+  it('(h) killed after its commit, while its git updates the index: the lock is removed, the commit kept', async () => {
+    const {before} = await crashHoldingIndexLock('crash-h', ['--no-lock'])
+    expect((await repo.git('rev-parse', 'HEAD~1')).trim(), 'the commit landed').to.equal(before.head)
+    const list = await runGlix(['list', '--dir', root, '--host', HOST], env, tmp)
+    expect(list.code, describeRun(list)).to.equal(0)
+    const lines = list.stderr.split('\n').filter((line) => line !== '')
+    expect(lines[0]).to.match(/^glix: removed .*index\.lock, left behind by glix's git/)
+    expect(lines[1]).to.match(/^glix: finished an interrupted `glix add` \(pid \d+\): its commit had landed; cleaned up$/)
+    expect(list.stdout).to.include('crash-h')
+    expect(await repo.git('status', '--porcelain'), 'index and work tree match the commit').to.equal('')
+    expect(existsSync(path.join(root, '.git', 'index.lock'))).to.equal(false)
   })
 })
 
@@ -416,7 +514,7 @@ describeNix('crash recovery: kill -9 during nix flake lock (integration)', funct
     if (tmp) await rm(tmp, {force: true, recursive: true})
   })
 
-  it('(c) killed while nix flake lock runs: recovered, a stale lock waited out, the add rerun', async function () {
+  it('(c) killed while nix flake lock runs: recovered at once, the add rerun', async function () {
     const before = await repo.state()
     const addArgs = ['add', '--dir', root, '--host', HOST, '--allow-local-path', fx.pkgTool, '--name', 'tool']
 
@@ -449,7 +547,7 @@ describeNix('crash recovery: kill -9 during nix flake lock (integration)', funct
 
     // The stage we are killing: journal written, files changed and staged for Nix.
     const journal = repo.readJournal()
-    expect(journal.pid).to.equal(child.pid)
+    expect(journal.owner.pid).to.equal(child.pid)
     expect(await readFile(path.join(root, MANIFEST), 'utf8')).to.include('[packages.tool]')
     expect(await readFile(path.join(root, 'flake.nix'), 'utf8')).to.include(`url = "${fx.pkgTool}";`)
     expect(repo.indexDiffers(), 'glix staged its files for nix').to.equal(1)
@@ -480,7 +578,7 @@ describeNix('crash recovery: kill -9 during nix flake lock (integration)', funct
       expect(alive(), `the nix shim (pid ${shimPid}) outlived the killed process group`).to.equal(false)
     }
 
-    // The next command: recovers, and the stale lock does not hold it up for long.
+    // The next command: recovers, and is not held up by the dead process's lock.
     const restored = await repo.expectRecovered(before, child.pid!, env, tmp)
     expect(restored, 'the manifest and flake.nix were restored').to.equal(2)
 
@@ -500,6 +598,6 @@ describeNix('crash recovery: kill -9 during nix flake lock (integration)', funct
     expect(lock.nodes[lock.root].inputs).to.have.property('tool')
     expect(await repo.git('status', '--porcelain')).to.equal('')
     expect(existsSync(repo.journal)).to.equal(false)
-    expect(existsSync(repo.lockDir)).to.equal(false)
+    expect(repo.lockIsFree()).to.equal(true)
   })
 })

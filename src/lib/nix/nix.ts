@@ -14,7 +14,14 @@ import {type Spawner, spawnStreaming} from '../rebuild/spawn.js'
 
 const FEATURES = ['--extra-experimental-features', 'nix-command flakes']
 
-/** Runs `nix flake lock` in `root` (creates or completes flake.lock). */
+/** What Nix (through curl or git) says when it cannot reach the network. */
+const OFFLINE = /unable to download|Could(?: not|n't) resolve (?:host|proxy)|Failed to connect|Connection refused|Network is unreachable|Connection timed out|Timeout was reached|unable to access '[^']*': /i
+
+/**
+ * Runs `nix flake lock` in `root` (creates or completes flake.lock). When
+ * Nix cannot download an input, the error says that the network is the
+ * problem and how to go on without it.
+ */
 export async function lockFlake(root: string, onStderr?: (chunk: string) => void): Promise<void> {
   try {
     await runProcess('nix', [...FEATURES, 'flake', 'lock'], {cwd: root, onStderr})
@@ -22,6 +29,14 @@ export async function lockFlake(root: string, onStderr?: (chunk: string) => void
     if (error instanceof ProcessError && error.code === 'NOT_FOUND') {
       throw new GlixError('nix not found on PATH: install Nix, or pass --no-lock to skip `nix flake lock`', {
         code: 'NO_NIX',
+      })
+    }
+
+    if (error instanceof ProcessError && OFFLINE.test(error.message)) {
+      throw new GlixError(`${error.message} (is this machine offline?)`, {
+        cause: error,
+        code: 'NETWORK',
+        suggestions: ['check the network connection and run the command again, or pass --no-lock to commit without locking and run `glix update` once online'],
       })
     }
 

@@ -2,15 +2,15 @@
  * `glix host set` and `glix host remove`: the settings of a host, and the
  * host itself.
  */
-import {lstatSync, readdirSync, statSync} from 'node:fs'
-import {rm} from 'node:fs/promises'
-import {join, relative} from 'node:path'
+import {lstatSync, readdirSync} from 'node:fs'
+import {rmdir} from 'node:fs/promises'
+import {join} from 'node:path'
 
-import {GlixError, UsageError} from '../errors.js'
+import {UsageError} from '../errors.js'
 import {assertHost} from '../manifest/hosts.js'
 import {type HostSettings, OPTIONAL_SETTING_KEYS} from '../manifest/types.js'
 import {assertName, quoteForMessage} from '../names.js'
-import {repoPaths} from '../repo/discover.js'
+import {removeInside, resolveInside} from '../repo/fs.js'
 import {runTransaction} from '../repo/transaction.js'
 import {assertField} from '../validate.js'
 import {type MutationDeps, transactionOptions} from './context.js'
@@ -82,48 +82,46 @@ export async function setHost(
 }
 
 /**
- * The files under `dir`. Symbolic links are files (never followed); a link
- * to a directory is refused, since the journal keeps bytes, not links.
+ * The files and directories under `rel` (relative to `root`), without
+ * following links: a symbolic link is a file here, whatever it points to,
+ * so removing the host deletes the link and a rollback puts the link back.
  */
-function filesUnder(root: string, dir: string): string[] {
-  const out: string[] = []
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name)
-    const entry = lstatSync(path)
-    if (entry.isSymbolicLink()) {
-      if (statSync(path, {throwIfNoEntry: false})?.isDirectory()) {
-        throw new GlixError(`${relative(root, path)} is a symbolic link to a directory, which glix does not follow; remove the link first`, {
-          code: 'SYMLINK_DIR',
-        })
-      }
-
-      out.push(path)
-    } else if (entry.isDirectory()) {
-      out.push(...filesUnder(root, path))
-    } else {
-      out.push(path)
-    }
+function walkHost(root: string, rel: string, out: {dirs: string[]; files: string[]}): void {
+  out.dirs.push(rel)
+  for (const name of readdirSync(join(root, rel)).sort()) {
+    const child = `${rel}/${name}`
+    if (lstatSync(join(root, child)).isDirectory()) walkHost(root, child, out)
+    else out.files.push(child)
   }
+}
 
+/** The files and directories (outermost first) of a host, relative to the root; the host directory must not be a link. */
+function hostTree(root: string, host: string): {dirs: string[]; files: string[]} {
+  assertHost(root, host)
+  resolveInside(root, `hosts/${host}`)
+  const out = {dirs: [] as string[], files: [] as string[]}
+  walkHost(root, `hosts/${host}`, out)
   return out
 }
 
 /** The files `host remove` would delete, relative to the root. */
 export function hostFiles(root: string, host: string): string[] {
-  assertHost(root, host)
-  return filesUnder(root, repoPaths.hostDir(root, host)).map((file) => relative(root, file)).sort()
+  return hostTree(root, host).files.sort()
 }
 
 /** `glix host remove`: deletes `hosts/<host>/` and its line in the hosts region. */
 export async function removeHost(options: {root: string; host: string; dryRun?: boolean}, deps: MutationDeps): Promise<HostChangeResult> {
   const {host, root} = options
-  const files = hostFiles(root, host)
+  const tree = hostTree(root, host)
+  const files = [...tree.files].sort()
   const message = `glix host remove ${host}: ${files.length} file(s)`
   if (options.dryRun) return {changed: true, host, lockSkipped: false, locked: false, message, removed: files}
   const tx = await runTransaction(
-    transactionOptions(deps, {command: 'host remove', files, hosts: [host], root}),
+    {...transactionOptions(deps, {command: 'host remove', files: [], hosts: [host], root}), remove: files},
     async () => {
-      await rm(repoPaths.hostDir(root, host), {force: true, recursive: true})
+      // Exactly the journaled files, then the directories, innermost first: a file that appeared since is never deleted unjournaled.
+      for (const file of files) await removeInside(root, file)
+      for (const dir of [...tree.dirs].reverse()) await rmdir(resolveInside(root, dir))
       return {message}
     },
   )

@@ -6,19 +6,21 @@
  * non-empty directory that is not a glix repo, is an error.
  */
 import {existsSync, mkdirSync, readdirSync} from 'node:fs'
-import {readFile, rm, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {rm} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
 import {userInfo} from 'node:os'
 
 import {GlixError, UsageError} from '../errors.js'
 import {regionState} from '../flake/patcher.js'
 import {DEFAULT_CHOICES, GITIGNORE, renderFlakeTemplate, renderHostModule} from '../flake/template.js'
-import {writeManifest} from '../manifest/write.js'
+import {renderManifest} from '../manifest/write.js'
 import {createManifest} from '../manifest/types.js'
 import {assertName} from '../names.js'
 import {assertReference, isAbsoluteLocalPath} from '../resolver/reference.js'
-import {defaultInitRoot, isGlixRoot, repoPaths} from '../repo/discover.js'
+import {defaultInitRoot, isGlixRoot} from '../repo/discover.js'
+import {assertNoLinks, pathExists, readInside, writeInside} from '../repo/fs.js'
 import {initRepo} from '../repo/git.js'
+import {assertOwnedRepo} from '../repo/ownership.js'
 import {runTransaction} from '../repo/transaction.js'
 import {assertField} from '../validate.js'
 import {type MutationDeps, transactionOptions} from './context.js'
@@ -61,6 +63,7 @@ function defaultUser(): string | undefined {
   }
 }
 
+
 const isLocal = (ref: string) => isAbsoluteLocalPath(ref) || /^(\.\.?\/|path:)/.test(ref)
 
 /** Runs `glix init`. */
@@ -80,8 +83,10 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
     throw new UsageError(`--core ${choices.core} is a local path, which makes the repo unbuildable elsewhere; pass --allow-local-core to use it anyway`)
   }
 
-  const root = options.dir ?? defaultInitRoot()
+  // Absolute from here on: git runs with the root as its working directory.
+  const root = resolve(options.dir ?? defaultInitRoot())
   const existed = existsSync(root)
+  if (existed) assertOwnedRepo(root)
   const isRepo = existed && isGlixRoot(root)
   if (existed && !isRepo && readdirSync(root).length > 0) {
     throw new GlixError(`${root} is not empty and not a glix repository (no flake.nix and hosts/); choose another --dir`, {
@@ -89,7 +94,11 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
     })
   }
 
-  if (existsSync(repoPaths.hostDir(root, host))) {
+  const hostDir = `hosts/${host}`
+  const files = {flake: 'flake.nix', gitignore: '.gitignore', manifest: `${hostDir}/glix.toml`, module: `${hostDir}/default.nix`}
+  // Nothing is written through a link: a linked flake.nix, .gitignore, hosts/ or host directory is refused first.
+  assertNoLinks(root, [...Object.values(files), hostDir])
+  if (pathExists(join(root, hostDir))) {
     throw new GlixError(`host "${host}" already exists in ${root}`, {
       code: 'HOST_EXISTS',
       suggestions: ['change its settings with `glix host set`, or choose another --host'],
@@ -105,17 +114,16 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
   try {
     createdGit = await initRepo(root)
     const result = await runTransaction(
-      transactionOptions(deps, {command: 'init', dirs: ['hosts', `hosts/${host}`], files: ['.gitignore', `hosts/${host}/default.nix`, `hosts/${host}/glix.toml`], hosts: [host], root}),
+      transactionOptions(deps, {command: 'init', dirs: ['hosts', hostDir], files: [files.gitignore, files.module, files.manifest], hosts: [host], root}),
       async () => {
-        if (!existsSync(repoPaths.flake(root))) await writeFile(repoPaths.flake(root), renderFlakeTemplate(choices))
-        if (!existsSync(join(root, '.gitignore'))) await writeFile(join(root, '.gitignore'), GITIGNORE)
-        mkdirSync(repoPaths.hostDir(root, host), {recursive: true})
-        await writeFile(join(repoPaths.hostDir(root, host), 'default.nix'), renderHostModule(host, user))
-        await writeManifest(repoPaths.manifest(root, host), createManifest({primary_user: user, system}))
+        if (!pathExists(join(root, files.flake))) await writeInside(root, files.flake, renderFlakeTemplate(choices))
+        if (!pathExists(join(root, files.gitignore))) await writeInside(root, files.gitignore, GITIGNORE)
+        await writeInside(root, files.module, renderHostModule(host, user))
+        await writeInside(root, files.manifest, renderManifest(createManifest({primary_user: user, system})))
         return {message: `glix init: bootstrap host ${host}`}
       },
     )
-    const flake = await readFile(repoPaths.flake(root), 'utf8')
+    const flake = (await readInside(root, files.flake))?.toString('utf8') ?? ''
     if (regionState(flake, 'hosts').state === 'absent') {
       // Upstream's hand-written layout: hosts are declared in flake.nix by hand, so this one must be too.
       deps.notice(

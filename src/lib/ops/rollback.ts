@@ -6,13 +6,17 @@
  * they were before it; flake.nix is then regenerated from the manifests
  * and flake.lock relocked when its inputs changed, so the result is
  * consistent even if the reverted commit was partly hand-made.
+ *
+ * Invariant: the plan is checked again under the repository lock — HEAD
+ * must still be the commit planned against and the tree still clean — so
+ * a commit that landed in between (another glix, or git by hand) is never
+ * reverted unseen.
  */
-import {existsSync, mkdirSync} from 'node:fs'
-import {rm, rmdir} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {rmdir} from 'node:fs/promises'
 
 import {GlixError} from '../errors.js'
-import {writeFileAtomic} from '../repo/fs.js'
+import {isValidName} from '../names.js'
+import {removeInside, resolveInside, writeInside} from '../repo/fs.js'
 import {changedInCommit, headSubject, readAtRevision, resolveRevision, trackedChanges} from '../repo/git.js'
 import {runTransaction} from '../repo/transaction.js'
 import {type MutationDeps, transactionOptions} from './context.js'
@@ -22,18 +26,34 @@ export interface RollbackResult {
   reverted: string
   revertedSubject: string
   files: string[]
+  /** The hosts whose files the reverted commit changed (the ones `--apply` rebuilds). */
+  hosts: string[]
   commit?: string
   message: string
+}
+
+async function assertClean(root: string): Promise<void> {
+  const dirty = await trackedChanges(root)
+  if (dirty.length > 0) {
+    throw new GlixError(`the working tree has uncommitted changes (${dirty.length} file(s)); commit or stash them first`, {code: 'DIRTY'})
+  }
+}
+
+/** The hosts a commit touched, from its paths (`hosts/<host>/…`). */
+export function hostsOfPaths(files: string[]): string[] {
+  const hosts = new Set<string>()
+  for (const file of files) {
+    const match = /^hosts\/([^/]+)\//.exec(file)
+    if (match && isValidName(match[1])) hosts.add(match[1])
+  }
+
+  return [...hosts].sort()
 }
 
 /** Runs `glix rollback`. */
 export async function rollback(options: {root: string}, deps: MutationDeps): Promise<RollbackResult> {
   const {root} = options
-  const dirty = await trackedChanges(root)
-  if (dirty.length > 0) {
-    throw new GlixError(`the working tree has uncommitted changes (${dirty.length} file(s)); commit or stash them first`, {code: 'DIRTY'})
-  }
-
+  await assertClean(root)
   const head = await resolveRevision(root, 'HEAD')
   const subject = (await headSubject(root)) ?? ''
   // A rollback is itself a glix commit (git's and the Go glix's revert subject), so rolling back twice redoes.
@@ -48,28 +68,29 @@ export async function rollback(options: {root: string}, deps: MutationDeps): Pro
   }
 
   const files = await changedInCommit(root, head)
+  const dirs = [...new Set(files.flatMap((file) => file.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))]
   // The subject `git revert` (and so the Go glix) writes: both tools' histories read alike.
   const message = `Revert "${subject}"`
   const tx = await runTransaction(
-    transactionOptions(deps, {command: 'rollback', dirs: [...new Set(files.map((f) => dirname(f)))].filter((d) => d !== '.' && !existsSync(join(root, d))), files, hosts: [], root}),
-    async () => {
+    transactionOptions(deps, {command: 'rollback', dirs, files, hosts: [], root}),
+    async (context) => {
+      if (context.head !== head) {
+        throw new GlixError(`HEAD moved while rollback was starting (it is now ${context.head?.slice(0, 12) ?? 'gone'}, not ${head.slice(0, 12)}); nothing was reverted: run \`glix rollback\` again`, {
+          code: 'HEAD_MOVED',
+        })
+      }
+
+      await assertClean(root)
       for (const file of files) {
         const before = await readAtRevision(root, `${head}^`, file)
-        if (before === undefined) {
-          await rm(join(root, file), {force: true})
-        } else {
-          mkdirSync(dirname(join(root, file)), {recursive: true})
-          await writeFileAtomic(join(root, file), before)
-        }
+        if (before === undefined) await removeInside(root, file)
+        else await writeInside(root, file, before)
       }
 
-      // A directory the reverted commit created (an init's hosts/<host>/) goes with its files.
-      for (const dir of new Set(files.map((f) => dirname(f)))) {
-        if (dir !== '.') await rmdir(join(root, dir)).catch(() => {})
-      }
-
+      // A directory the reverted commit created (an init's hosts/<host>/) goes with its files; deepest first.
+      for (const dir of [...dirs].sort((a, b) => b.length - a.length)) await rmdir(resolveInside(root, dir)).catch(() => {})
       return {message}
     },
   )
-  return {commit: tx.commit, files, message, reverted: head, revertedSubject: subject}
+  return {commit: tx.commit, files, hosts: hostsOfPaths(files), message, reverted: head, revertedSubject: subject}
 }

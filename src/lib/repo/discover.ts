@@ -4,12 +4,17 @@
  * First match wins: `--dir`; the nearest ancestor of the working directory
  * holding both `flake.nix` and `hosts/`; `$GLIX_ROOT`; `$XDG_CONFIG_HOME/glixos`;
  * `~/.config/glixos`. Discovery only reads (stat) — it never creates.
+ *
+ * Invariant: a repository found (or named by `--dir`) that another user
+ * owns is refused unless git's safe.directory allows it (ownership.ts),
+ * before anything is read from it.
  */
 import {statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 
 import {GlixError} from '../errors.js'
+import {assertOwnedRepo} from './ownership.js'
 
 /** Where discovery looks, injectable for tests. */
 export interface DiscoverOptions {
@@ -55,12 +60,17 @@ export function discoverRoot(options: DiscoverOptions = {}): string {
   if (options.dir !== undefined) {
     const dir = resolve(options.cwd ?? process.cwd(), options.dir)
     if (!isGlixRoot(dir)) throw notFound(`${dir} is not a glix repository (no flake.nix and hosts/)`)
+    assertOwnedRepo(dir, env)
     return dir
   }
 
   let current = resolve(options.cwd ?? process.cwd())
   for (;;) {
-    if (isGlixRoot(current)) return current
+    if (isGlixRoot(current)) {
+      assertOwnedRepo(current, env)
+      return current
+    }
+
     const parent = dirname(current)
     if (parent === current) break
     current = parent
@@ -72,7 +82,10 @@ export function discoverRoot(options: DiscoverOptions = {}): string {
     join(env.HOME || homedir(), '.config', 'glixos'),
   ]
   for (const candidate of candidates) {
-    if (candidate && isGlixRoot(candidate)) return candidate
+    if (candidate && isGlixRoot(candidate)) {
+      assertOwnedRepo(candidate, env)
+      return candidate
+    }
   }
 
   throw notFound('no glix repository found (looked in the current directory and its parents, $GLIX_ROOT, $XDG_CONFIG_HOME/glixos, ~/.config/glixos)')
