@@ -11,7 +11,7 @@ import {spawn} from 'node:child_process'
 import {ProcessError} from './errors.js'
 
 /** Options of {@link runProcess}. */
-export interface RunOptions {
+export interface ProcessOptions {
   cwd?: string
   env?: NodeJS.ProcessEnv
   /** Data written to the program's stdin. */
@@ -47,7 +47,7 @@ export function startError(command: string, error: NodeJS.ErrnoException): Proce
 }
 
 /** Runs `command args…` and resolves with its output. */
-export function runProcess(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+export function runProcess(command: string, args: string[], options: ProcessOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     let timedOut = false
     const child = spawn(command, args, {

@@ -5,7 +5,6 @@ import {GlixError} from '../../../src/lib/errors.js'
 import {
   type HostManifest,
   collectInputs,
-  compareNames,
   foldPin,
   inputUrl,
   nixString,
@@ -143,13 +142,6 @@ describe('inputUrl', () => {
 
   it('leaves a plain URL alone', () => {
     expect(inputUrl('git+https://example.org/r.git?ref=main')).to.equal('git+https://example.org/r.git?ref=main')
-  })
-})
-
-describe('compareNames', () => {
-  it('orders byte-wise, upper case before lower case, whatever the locale', () => {
-    expect(['b', 'a-b', 'Z', 'a_b', 'a', 'A'].sort(compareNames)).to.deep.equal(['A', 'Z', 'a', 'a-b', 'a_b', 'b'])
-    expect(compareNames('x', 'x')).to.equal(0)
   })
 })
 
