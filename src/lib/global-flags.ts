@@ -1,12 +1,23 @@
 /**
- * Global flags written before the command (`glix --host=pi list`).
+ * Global flags written before the command: `glix --host=pi list`,
+ * `glix --json list`, `glix --dir=X --host=Y --json info`.
  *
  * oclif takes the first argument as the command id before any hook runs,
- * so bin/run.js moves leading `--host`/`--dir` flags after the command
- * (before any `--`) with this function. Kept dependency-free: it runs on
- * every start.
+ * so bin/run.js moves the leading global flags — the base flags every
+ * glix command takes (`--dir`, `--host`) and `--json` — to the end of the
+ * command line (before any `--`), where oclif parses them as the
+ * command's. Kept dependency-free: it runs on every start.
+ *
+ * Invariants: only a run of global flags at the very start moves; a value
+ * flag takes its value with it (`--dir X` or `--dir=X`), `--json` takes
+ * none; the moved flags keep their order; nothing after `--` is touched;
+ * an argv with no leading global flag is returned as is.
  */
-const GLOBAL = new Set(['--dir', '--host'])
+
+/** Global flags that take a value. */
+const VALUE_FLAGS = new Set(['--dir', '--host'])
+/** Global flags that take none. */
+const BOOLEAN_FLAGS = new Set(['--json'])
 
 /** Returns `argv` with leading global flags moved behind the command. */
 export function hoistGlobalFlags(argv: string[]): string[] {
@@ -16,13 +27,15 @@ export function hoistGlobalFlags(argv: string[]): string[] {
     const arg = argv[i]
     const eq = arg.indexOf('=')
     const name = eq === -1 ? arg : arg.slice(0, eq)
-    if (!GLOBAL.has(name)) break
-    if (eq === -1 && i + 1 < argv.length) {
-      hoisted.push(arg, argv[i + 1])
-      i += 2
-    } else {
+    if (BOOLEAN_FLAGS.has(arg)) {
       hoisted.push(arg)
       i += 1
+    } else if (VALUE_FLAGS.has(name)) {
+      const takesNext = eq === -1 && i + 1 < argv.length
+      hoisted.push(...(takesNext ? [arg, argv[i + 1]] : [arg]))
+      i += takesNext ? 2 : 1
+    } else {
+      break
     }
   }
 
