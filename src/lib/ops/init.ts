@@ -21,6 +21,7 @@ import {initRepo} from '../repo/git.js'
 import {runTransaction} from '../repo/transaction.js'
 import {assertField} from '../validate.js'
 import {type MutationDeps, transactionOptions} from './context.js'
+import {type MutationResult, mutationResult} from './mutation.js'
 
 /** The options of `glix init`. */
 export interface InitOptions {
@@ -35,16 +36,18 @@ export interface InitOptions {
   allowLocalCore?: boolean
 }
 
-/** What `glix init` did. */
-export interface InitResult {
+/** The details of `glix init` (see {@link MutationResult}). */
+export interface InitDetails {
   root: string
-  host: string
+  /** The primary user. */
   user: string
   system: string
   /** The repo (flake.nix, git) was created by this call. */
-  createdRepo: boolean
-  commit?: string
+  created_repo: boolean
 }
+
+/** What `glix init` did. */
+export type InitResult = MutationResult<InitDetails>
 
 /** Throws unless `system` looks like a Nix system tuple (`x86_64-linux`). */
 export function assertSystem(system: string): string {
@@ -103,7 +106,8 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
   let createdGit = false
   try {
     createdGit = await initRepo(root)
-    const result = await runTransaction(
+    const subject = `glix init: bootstrap host ${host}`
+    const tx = await runTransaction(
       transactionOptions(deps, {command: 'init', dirs: ['hosts', `hosts/${host}`], files: ['.gitignore', `hosts/${host}/default.nix`, `hosts/${host}/glix.toml`], hosts: [host], root}),
       async () => {
         if (!existsSync(repoPaths.flake(root))) await writeFile(repoPaths.flake(root), renderFlakeTemplate(choices))
@@ -111,10 +115,10 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
         mkdirSync(repoPaths.hostDir(root, host), {recursive: true})
         await writeFile(join(repoPaths.hostDir(root, host), 'default.nix'), renderHostModule(host))
         await writeManifest(repoPaths.manifest(root, host), createManifest({primary_user: user, system}))
-        return {message: `glix init: bootstrap host ${host}`}
+        return {message: subject}
       },
     )
-    return {commit: result.commit, createdRepo: !isRepo, host, root, system, user}
+    return mutationResult({command: 'init', details: {created_repo: !isRepo, root, system, user}, hosts: [host], subject, tx})
   } catch (error) {
     // A repo this call created is removed again, so a retry starts clean.
     if (!existed) await rm(root, {force: true, recursive: true})

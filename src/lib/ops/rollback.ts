@@ -15,19 +15,35 @@ import {GlixError} from '../errors.js'
 import {writeFileAtomic} from '../repo/fs.js'
 import {changedInCommit, headSubject, readAtRevision, resolveRevision, trackedChanges} from '../repo/git.js'
 import {runTransaction} from '../repo/transaction.js'
+import {compareNames, isValidName} from '../names.js'
 import {type MutationDeps, transactionOptions} from './context.js'
+import {type MutationResult, mutationResult} from './mutation.js'
+
+/** The details of `glix rollback`. */
+export interface RollbackDetails {
+  /** The reverted commit (full hash). */
+  reverted: string
+  reverted_subject: string
+  /** The files the reverted commit changed, put back as they were before it. */
+  files: string[]
+}
 
 /** What `glix rollback` did. */
-export interface RollbackResult {
-  reverted: string
-  revertedSubject: string
-  files: string[]
-  commit?: string
-  message: string
+export type RollbackResult = MutationResult<RollbackDetails>
+
+/** The hosts whose files `files` (repo-relative paths) belong to, sorted. */
+function hostsOf(files: string[]): string[] {
+  const hosts = new Set<string>()
+  for (const file of files) {
+    const match = /^hosts\/([^/]+)\//.exec(file)
+    if (match && isValidName(match[1])) hosts.add(match[1])
+  }
+
+  return [...hosts].sort(compareNames)
 }
 
 /** Runs `glix rollback`. */
-export async function rollback(options: {root: string}, deps: MutationDeps): Promise<RollbackResult> {
+export async function rollback(options: {root: string; dryRun?: boolean}, deps: MutationDeps): Promise<RollbackResult> {
   const {root} = options
   const dirty = await trackedChanges(root)
   if (dirty.length > 0) {
@@ -48,6 +64,9 @@ export async function rollback(options: {root: string}, deps: MutationDeps): Pro
 
   const files = await changedInCommit(root, head)
   const message = `glix rollback: revert "${subject}"`
+  // The hosts the reverted commit touched: the ones --apply and auto_apply rebuild.
+  const facts = {command: 'rollback', details: {files, reverted: head, reverted_subject: subject}, dryRun: options.dryRun, hosts: hostsOf(files), subject: message}
+  if (options.dryRun) return mutationResult(facts)
   const tx = await runTransaction(
     transactionOptions(deps, {command: 'rollback', dirs: [...new Set(files.map((f) => dirname(f)))].filter((d) => d !== '.' && !existsSync(join(root, d))), files, hosts: [], root}),
     async () => {
@@ -69,5 +88,5 @@ export async function rollback(options: {root: string}, deps: MutationDeps): Pro
       return {message}
     },
   )
-  return {commit: tx.commit, files, message, reverted: head, revertedSubject: subject}
+  return mutationResult({...facts, tx})
 }
