@@ -1,4 +1,5 @@
 import {GlixCommand} from '../base-command.js'
+import {formatDoctor} from '../formatters/doctor.js'
 import {type DoctorReport, runDoctor} from '../lib/ops/doctor.js'
 
 export default class Doctor extends GlixCommand<typeof Doctor> {
@@ -10,10 +11,7 @@ export default class Doctor extends GlixCommand<typeof Doctor> {
 
   async run(): Promise<DoctorReport> {
     const report = await runDoctor({dir: this.flags.dir})
-    if (!this.jsonEnabled()) {
-      const width = Math.max(...report.checks.map((c) => c.name.length))
-      for (const check of report.checks) this.log(`${check.status.padEnd(4)}  ${check.name.padEnd(width)}  ${check.message}`)
-    }
+    if (!this.jsonEnabled()) this.log(formatDoctor(report))
 
     if (!report.ok) process.exitCode = 1
     return report
