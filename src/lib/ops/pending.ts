@@ -1,20 +1,28 @@
 /**
- * What has changed since each host was last deployed: `glix status` (how
+ * What is pending since each host was last deployed: `glix status` (how
  * far behind HEAD the deployed commit is) and `glix plan` (what a rebuild
  * would change in the host's manifest). Both only read: the ledger
  * (refs/glix/deployed/<host>), git history and the manifests. Nothing is
- * built or evaluated.
+ * built or evaluated. (Not to be confused with lib/rebuild/plan.ts, which
+ * plans the nixos-rebuild runs.) Text rendering lives in
+ * src/formatters/{status,plan}.ts.
  *
  * `plan` compares the manifest at the deployed commit with the manifest
  * on disk — what nixos-rebuild would build now — and says when the file
  * on disk differs from HEAD's. A host that was never deployed is compared
  * with an empty manifest.
+ *
+ * Invariant: every semantic difference between the two manifests is a
+ * change — keys glix does not know included (top level, `[settings]`, a
+ * package table), each flagged `non_glix`, since a teammate's `imports =
+ * [...]` is read by whatever reads the file and must not pass unseen.
  */
 import {readFile} from 'node:fs/promises'
 
 import {assertHost, listHosts} from '../manifest/hosts.js'
 import {parseManifest} from '../manifest/read.js'
-import {type Manifest, OPTIONAL_SETTING_KEYS, type PackageEntry, type Scope} from '../manifest/types.js'
+import {type Extra, type Manifest, OPTIONAL_SETTING_KEYS, type PackageEntry, type Scope} from '../manifest/types.js'
+import {compareNames} from '../names.js'
 import {runProcess} from '../process.js'
 import {repoPaths} from '../repo/discover.js'
 import {headCommit, readAtRevision} from '../repo/git.js'
@@ -70,26 +78,6 @@ async function statusOf(root: string, host: string, head: string | undefined, de
   return status
 }
 
-/** The STATUS cell: `up to date`, `2 glix commits behind`, `never deployed`, … */
-export function describeStatus(status: HostStatus): string {
-  switch (status.state) {
-    case 'never deployed':
-    case 'up to date': {
-      return status.state
-    }
-
-    case 'behind': {
-      const n = status.behind ?? 0
-      const others = (status.behind_all ?? n) - n
-      return `${n} glix ${n === 1 ? 'commit' : 'commits'} behind` + (others > 0 ? ` (+${others} other)` : '')
-    }
-
-    case 'diverged': {
-      return 'deployed commit is not in HEAD\'s history'
-    }
-  }
-}
-
 /** Per host: the deployed commit and how many glix commits HEAD is ahead of it. */
 export async function deployStatus(selection: HostSelection): Promise<StatusResult> {
   const hosts = selectHosts(selection)
@@ -97,14 +85,28 @@ export async function deployStatus(selection: HostSelection): Promise<StatusResu
   return {head, hosts: await Promise.all(hosts.map((host) => statusOf(selection.root, host, head, ledger.get(host))))}
 }
 
+/**
+ * A changed value. `from`/`to` are absent when unset. For a key glix
+ * knows they are the string value; for a non-glix key (`non_glix: true`)
+ * they are the TOML value written as JSON (`["./x.nix"]`, `"text"`, `3`).
+ */
+export interface ValueChange {
+  key: string
+  from?: string
+  to?: string
+  /** A key glix does not know: glix never writes it, something else may read it. */
+  non_glix?: true
+}
+
 /** One difference between the deployed manifest and the current one. */
 export type ManifestChange =
-  | {kind: 'added'; package: string; flake: string; scope: Scope; enabled: boolean}
-  | {kind: 'changed'; package: string; key: string; from?: string; to?: string}
+  | ({kind: 'changed'; package: string} & ValueChange)
+  | ({kind: 'manifest'} & ValueChange)
+  | ({kind: 'setting'} & ValueChange)
+  | {kind: 'added'; package: string; flake: string; scope: Scope; enabled: boolean; pin?: string; user?: string}
   | {kind: 'disabled'; package: string}
   | {kind: 'enabled'; package: string}
   | {kind: 'removed'; package: string; flake: string}
-  | {kind: 'setting'; key: string; from?: string; to?: string}
 
 /** One host of `glix plan`. */
 export interface HostPending extends HostStatus {
@@ -136,13 +138,59 @@ function packageFields(entry: PackageEntry): Record<string, string | undefined> 
   return fields
 }
 
+/** The values of non-glix keys as JSON text (TOML dates become ISO strings). */
+function extraValues(extra: Extra | undefined): Record<string, string> {
+  const values: Record<string, string> = {}
+  for (const [key, value] of Object.entries(extra ?? {})) setOwn(values, key, JSON.stringify(value))
+  return values
+}
+
+/** Changes of non-glix keys between two `extra` maps, in key order. */
+function extraChanges(before: Extra | undefined, after: Extra | undefined): ValueChange[] {
+  const a = extraValues(before)
+  const b = extraValues(after)
+  const changes: ValueChange[] = []
+  for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(compareNames)) {
+    const from = Object.hasOwn(a, key) ? a[key] : undefined
+    const to = Object.hasOwn(b, key) ? b[key] : undefined
+    if (from !== to) changes.push(compact({from, key, non_glix: true as const, to}))
+  }
+
+  return changes
+}
+
+/** `key: value` on an object that may be `__proto__`: always data. */
+function setOwn(target: Record<string, string>, key: string, value: string): void {
+  Object.defineProperty(target, key, {configurable: true, enumerable: true, value, writable: true})
+}
+
+/** The changes of one package's values: flake, scope, pin, user, config keys, then non-glix keys. */
+function packageChanges(name: string, before: PackageEntry | undefined, after: PackageEntry): ManifestChange[] {
+  const changes: ManifestChange[] = []
+  const fa = before ? packageFields(before) : {}
+  const fb = packageFields(after)
+  const config = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].filter((k) => k.startsWith('config.')).sort(compareNames)
+  // An added package's flake, scope, pin and user are on its `+` line.
+  const keys = before ? ['flake', 'scope', 'pin', 'user', ...config] : config
+  for (const key of keys) {
+    const from = Object.hasOwn(fa, key) ? fa[key] : undefined
+    const to = Object.hasOwn(fb, key) ? fb[key] : undefined
+    if (from !== to) changes.push(compact({from, key, kind: 'changed' as const, package: name, to}))
+  }
+
+  for (const change of extraChanges(before?.extra, after.extra)) changes.push({...change, kind: 'changed', package: name})
+  return changes
+}
+
 /**
  * The changes from `before` (the deployed manifest; undefined when there
- * was none) to `after`: settings that differ, packages added, removed,
- * enabled or disabled, and changed flake, pin, user, scope and config keys.
+ * was none) to `after`: top-level non-glix keys, settings (glix's and
+ * others), then packages by name — added, removed, enabled or disabled,
+ * and changed flake, scope, pin, user, config and non-glix keys.
  */
 export function diffManifests(before: Manifest | undefined, after: Manifest): ManifestChange[] {
   const changes: ManifestChange[] = []
+  for (const change of extraChanges(before?.extra, after.extra)) changes.push({...change, kind: 'manifest'})
   for (const key of SETTING_KEYS) {
     const from = settingValue(before, key)
     const to = settingValue(after, key)
@@ -150,29 +198,29 @@ export function diffManifests(before: Manifest | undefined, after: Manifest): Ma
     if (from !== to && (before || (key !== 'auto_apply' && key !== 'default_scope'))) changes.push(compact({from, key, kind: 'setting' as const, to}))
   }
 
+  for (const change of extraChanges(before?.settings.extra, after.settings.extra)) changes.push({...change, kind: 'setting'})
+
   const old = before?.packages ?? {}
-  const names = [...new Set([...Object.keys(old), ...Object.keys(after.packages)])].sort()
+  const names = [...new Set([...Object.keys(old), ...Object.keys(after.packages)])].sort(compareNames)
   for (const name of names) {
     const a = Object.hasOwn(old, name) ? old[name] : undefined
     const b = Object.hasOwn(after.packages, name) ? after.packages[name] : undefined
-    if (!a && b) {
-      changes.push({enabled: b.enabled, flake: b.flake, kind: 'added', package: name, scope: b.scope})
-      continue
-    }
-
     if (a && !b) {
       changes.push({flake: a.flake, kind: 'removed', package: name})
       continue
     }
 
-    if (!a || !b) continue
-    if (a.enabled !== b.enabled) changes.push({kind: b.enabled ? 'enabled' : 'disabled', package: name})
-    const fa = packageFields(a)
-    const fb = packageFields(b)
-    const keys = ['flake', 'scope', 'pin', 'user', ...[...new Set([...Object.keys(fa), ...Object.keys(fb)])].filter((k) => k.startsWith('config.')).sort()]
-    for (const key of keys) {
-      if (fa[key] !== fb[key]) changes.push(compact({from: fa[key], key, kind: 'changed' as const, package: name, to: fb[key]}))
+    if (!b) continue
+    if (!a) {
+      const added: ManifestChange = {enabled: b.enabled, flake: b.flake, kind: 'added', package: name, scope: b.scope}
+      if (b.pin !== undefined) added.pin = b.pin
+      if (b.user !== undefined) added.user = b.user
+      changes.push(added)
+    } else if (a.enabled !== b.enabled) {
+      changes.push({kind: b.enabled ? 'enabled' : 'disabled', package: name})
     }
+
+    changes.push(...packageChanges(name, a, b))
   }
 
   return changes
@@ -182,43 +230,6 @@ function compact<T extends {from?: string; to?: string}>(change: T): T {
   if (change.from === undefined) delete change.from
   if (change.to === undefined) delete change.to
   return change
-}
-
-function quote(value: string | undefined): string {
-  return value === undefined ? '(unset)' : JSON.stringify(value)
-}
-
-/** The package a change is about (`settings` for a setting). */
-export function changeSubject(change: ManifestChange): string {
-  return change.kind === 'setting' ? 'settings' : change.package
-}
-
-/**
- * One change as a line of text, the subject padded to `width`:
- * `+ firefox  github:NixOS/nixpkgs#firefox (system)`, `~ tool  enabled`,
- * `~ greeting  config.theme: "dark" -> "light"`, `~ settings  system: …`.
- */
-export function describeChange(change: ManifestChange, width = 0): string {
-  const subject = changeSubject(change).padEnd(width)
-  switch (change.kind) {
-    case 'added': {
-      return `+ ${subject}  ${change.flake} (${change.scope}${change.enabled ? '' : ', disabled: not built'})`
-    }
-
-    case 'removed': {
-      return `- ${subject}  ${change.flake}`
-    }
-
-    case 'enabled':
-    case 'disabled': {
-      return `~ ${subject}  ${change.kind}`
-    }
-
-    case 'changed':
-    case 'setting': {
-      return `~ ${subject}  ${change.key}: ${quote(change.from)} -> ${quote(change.to)}`
-    }
-  }
 }
 
 async function manifestAt(root: string, rev: string, host: string): Promise<Manifest | undefined> {
