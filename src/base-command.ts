@@ -49,6 +49,8 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
   /** Every positional argument, for commands with `strict = false` (key=value lists). */
   protected positionals!: string[]
   private repoRoot?: string
+  /** Why flake.nix could not be regenerated; said after a command that succeeds anyway. */
+  private repoProblem?: string
 
   /** The repo root; discovered in init() for commands that require a repo. */
   protected get root(): string {
@@ -84,7 +86,9 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     if (flags.host !== undefined && flags.host !== process.env.GLIX_HOST) assertName('host', flags.host)
     if (ctor.requiresRepo) {
       const {refreshRepoState} = await import('./lib/repo/drift.js')
-      for (const message of await refreshRepoState(this.root)) this.notice(message)
+      const state = await refreshRepoState(this.root)
+      for (const message of state.notices) this.notice(message)
+      this.repoProblem = state.problem
     }
   }
 
@@ -170,6 +174,11 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     const {mutationResult} = await import('./lib/ops/mutation.js')
     const outcome = await editManifest({command, dryRun: options.dryRun, host, root: this.root}, this.mutationDeps({noLock: options.noLock}), plan)
     return mutationResult({command, details: {}, dryRun: options.dryRun, hosts: [host], subject: outcome.edit?.message, tx: outcome.tx})
+  }
+
+  protected override async finally(error: Error | undefined): Promise<void> {
+    if (!error && this.repoProblem) this.notice(this.repoProblem)
+    return super.finally(error)
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {

@@ -13,6 +13,6 @@ export default class Update extends GlixCommand<typeof Update> {
 
   async run(): Promise<UpdateResult> {
     const {updateFlakeInputs} = await import('../lib/nix/nix.js')
-    return this.finishMutation(await updateInputs({inputs: this.positionals, root: this.root}, this.mutationDeps(), updateFlakeInputs))
+    return this.finishMutation(await updateInputs({host: this.flags.host, inputs: this.positionals, root: this.root}, this.mutationDeps(), updateFlakeInputs))
   }
 }

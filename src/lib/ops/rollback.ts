@@ -52,7 +52,8 @@ export async function rollback(options: {root: string; dryRun?: boolean}, deps: 
 
   const head = await resolveRevision(root, 'HEAD')
   const subject = (await headSubject(root)) ?? ''
-  if (!head || !subject.startsWith('glix ')) {
+  // A rollback is itself a glix commit (git's and the Go glix's revert subject), so rolling back twice redoes.
+  if (!head || !(subject.startsWith('glix ') || subject.startsWith('Revert "glix '))) {
     throw new GlixError(`HEAD is not a glix commit (${subject ? JSON.stringify(subject) : 'no commits'}); rollback only reverts glix's own commits`, {
       code: 'NOT_GLIX_COMMIT',
     })
@@ -63,7 +64,8 @@ export async function rollback(options: {root: string; dryRun?: boolean}, deps: 
   }
 
   const files = await changedInCommit(root, head)
-  const message = `glix rollback: revert "${subject}"`
+  // The subject `git revert` (and so the Go glix) writes: both tools' histories read alike.
+  const message = `Revert "${subject}"`
   // The hosts the reverted commit touched: the ones --apply and auto_apply rebuild.
   const facts = {command: 'rollback', details: {files, reverted: head, reverted_subject: subject}, dryRun: options.dryRun, hosts: hostsOf(files), subject: message}
   if (options.dryRun) return mutationResult(facts)
