@@ -14,10 +14,12 @@ import {ExitError} from '@oclif/core/errors'
 import * as Flags from '@oclif/core/flags'
 import type {InferredArgs, InferredFlags} from '@oclif/core/interfaces'
 
+import {formatError, formatNotice} from './formatters/errors.js'
 import {ExitStatus, GlixError} from './lib/errors.js'
 import {assertName} from './lib/names.js'
 import type {MutationDeps} from './lib/ops/context.js'
-import type {EditOutcome, EditPlanner} from './lib/ops/edit.js'
+import type {EditPlanner} from './lib/ops/edit.js'
+import type {MutationResult} from './lib/ops/mutation.js'
 import {discoverRoot} from './lib/repo/discover.js'
 
 /** The parsed flags of command `T`, base flags included. */
@@ -90,9 +92,9 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     }
   }
 
-  /** Prints a one-line notice on stderr. */
+  /** Prints a one-line notice on stderr (through the output boundary: messages quote repo and registry text). */
   protected notice(message: string): void {
-    this.logToStderr(`glix: ${message}`)
+    this.logToStderr(formatNotice(message))
   }
 
   /** What the mutating operations of lib/ops need, wired to oclif. */
@@ -117,21 +119,41 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * After a committed mutation: rebuilds the host with `switch` when asked
-   * (`--apply` or the host's `auto_apply`), else tells the user how to.
+   * Finishes every mutation the same way (commands and plugins): prints
+   * its text (the JSON document is what `run()` returns), the `--no-lock`
+   * notice exactly when locking was needed and skipped, then rebuilds the
+   * touched hosts with `switch` — all of them with `--apply`, else those
+   * whose `auto_apply` is set — or, for a command that takes `--apply`,
+   * says how to. Returns the result with `applied` set.
    */
-  protected async applyOrHint(options: {apply?: boolean; autoApply?: boolean; host: string; lockSkipped?: boolean}): Promise<void> {
-    if (options.lockSkipped) this.notice('skipped `nix flake lock` (--no-lock): run `glix update` before rebuilding')
-    if (!options.apply && !options.autoApply) {
-      this.log('staged. run `glix rebuild` to apply.')
-      return
+  protected async finishMutation<D extends object>(result: MutationResult<D>, options: {root?: string} = {}): Promise<MutationResult<D>> {
+    const {formatApplied, formatApplyHint, formatMutation, LOCK_SKIPPED_NOTICE} = await import('./formatters/mutation.js')
+    const json = this.jsonEnabled()
+    const text = formatMutation(result)
+    if (!json && text !== '') this.log(text)
+    if (result.lock_skipped) this.notice(LOCK_SKIPPED_NOTICE)
+    const takesApply = 'apply' in ((this.ctor as typeof GlixCommand).flags ?? {})
+    const {hostsToApply} = await import('./lib/ops/mutation.js')
+    const root = options.root ?? this.root
+    const targets = await hostsToApply(root, result, (this.flags as {apply?: boolean}).apply === true)
+    if (targets.length === 0) {
+      if (!json && takesApply && result.commit && result.hosts.length > 0) this.log(formatApplyHint(result.hosts))
+      return result
     }
 
     const {rebuildHost} = await import('./lib/nix/nix.js')
-    const status = await rebuildHost(this.root, options.host, 'switch')
-    if (status !== 0) {
-      throw new GlixError(`nixos-rebuild switch failed (exit ${status}); the change is committed: fix it and run \`glix rebuild\``)
+    for (const host of targets) {
+      const status = await rebuildHost(root, host, 'switch')
+      if (status !== 0) {
+        throw new GlixError(`nixos-rebuild switch failed on host ${host} (exit ${status}); the change is committed: fix it and run \`glix rebuild --host=${host}\``, {
+          code: 'APPLY_FAILED',
+        })
+      }
     }
+
+    result.applied = true
+    if (!json) this.log(formatApplied(targets))
+    return result
   }
 
   /**
@@ -139,14 +161,19 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
    * planning under the lock, regeneration through `manifest:written`,
    * `nix flake lock` when the inputs changed, one commit. `plan` returns the
    * new manifest and the commit subject, or undefined for "nothing to do".
+   * Hand the result to {@link finishMutation} (or return it from `run()`
+   * through it) so it is printed and applied like glix's own.
    */
   protected async editHostManifest(
     plan: EditPlanner,
     options: {command?: string; dryRun?: boolean; host?: string; noLock?: boolean} = {},
-  ): Promise<EditOutcome> {
-    const target = {command: options.command ?? this.commandName, dryRun: options.dryRun, host: options.host ?? this.host, root: this.root}
+  ): Promise<MutationResult<Record<string, never>>> {
+    const command = options.command ?? this.commandName
+    const host = options.host ?? this.host
     const {editManifest} = await import('./lib/ops/edit.js')
-    return editManifest(target, this.mutationDeps({noLock: options.noLock}), plan)
+    const {mutationResult} = await import('./lib/ops/mutation.js')
+    const outcome = await editManifest({command, dryRun: options.dryRun, host, root: this.root}, this.mutationDeps({noLock: options.noLock}), plan)
+    return mutationResult({command, details: {}, dryRun: options.dryRun, hosts: [host], subject: outcome.edit?.message, tx: outcome.tx})
   }
 
   protected override async finally(error: Error | undefined): Promise<void> {
@@ -159,7 +186,7 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     const command = this.commandName
     if (error instanceof ExitStatus) {
       // The command reported its outcome itself; only the status (and its --json document) remain.
-      if (error.message) this.logToStderr(`glix ${command}: ${error.message}`)
+      if (error.message) this.logToStderr(formatError(command, error.message, []))
       if (this.jsonEnabled() && error.result !== undefined) this.logJson(error.result)
       this.exit(error.exit)
     }
@@ -182,12 +209,12 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
         .filter((line) => line !== '' && !line.startsWith('See more help'))
         .join(' ')
         .replace(/^Error:\s*/, '')
+        .replace(/^The following errors? occurred:\s*/, '')
     } else if (process.env.DEBUG) {
       this.logToStderr(error.stack ?? '')
     }
 
-    const line = [message.replaceAll(/\s*\n\s*/g, ' '), ...suggestions.map((s) => `try: ${s}`)].join('; ')
-    this.logToStderr(`glix ${command}: ${line}`)
+    this.logToStderr(formatError(command, message, suggestions))
     if (this.jsonEnabled()) this.logJson({error: {code, exit, message, suggestions}})
     this.exit(exit)
   }

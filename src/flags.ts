@@ -1,12 +1,22 @@
-/** Flags (and the registry spinner) that several commands share. */
+/** Flags (and the registry spinner) that several commands share; plugins get the mutation flags from the package entry. */
 import {Flags} from '@oclif/core'
 
 import {startSpinner} from './lib/registry/progress.js'
 
+/** `--no-lock`, for every command that may lock the flake (GLIX_NO_LOCK=1 sets it on a machine without Nix). */
+export const noLockFlag = Flags.boolean({env: 'GLIX_NO_LOCK', summary: 'Do not run `nix flake lock` (for machines without Nix).'})
+
+/** `--dry-run` (`--apply` declares the two exclusive, so oclif refuses them together with one message). */
+export const dryRunFlag = Flags.boolean({summary: 'Print what would change; write nothing.'})
+
+/** The flags of a mutation that changes what a host builds: `--apply`, `--dry-run`, `--no-lock`. */
 export const mutationFlags = {
-  apply: Flags.boolean({summary: 'Rebuild the host (nixos-rebuild switch) after the commit.'}),
-  'dry-run': Flags.boolean({summary: 'Print what would change; write nothing.'}),
-  'no-lock': Flags.boolean({summary: 'Do not run `nix flake lock` (for machines without Nix).'}),
+  apply: Flags.boolean({
+    exclusive: ['dry-run'],
+    summary: "Rebuild the touched host (nixos-rebuild switch) after the commit, as the host's auto_apply setting does.",
+  }),
+  'dry-run': dryRunFlag,
+  'no-lock': noLockFlag,
 }
 
 /** The registry flags `search` and `add` share. */

@@ -1,9 +1,13 @@
 /**
- * The public API of glix for plugins: the base command class, the manifest
- * API, the transaction, and the hook event types. See docs/plugins.md.
+ * The public API of glix for plugins: the base command class (with its
+ * mutation path: `editHostManifest`, `finishMutation`, `mutationFlags`,
+ * `MutationResult`), the manifest API, the transaction, and the hook event
+ * types. See docs/plugins.md.
  */
 export {Args, Flags} from '@oclif/core'
 export {GlixCommand, type GlixArgs, type GlixFlags} from './base-command.js'
+export {mutationFlags} from './flags.js'
+export {type CommitRef, type MutationResult} from './lib/ops/mutation.js'
 export {type GlixHooks, HOOK_EVENTS, type ManifestWrittenOptions} from './hook-types.js'
 export {ExitStatus, GlixError, InterruptedError, ManifestError, UsageError} from './lib/errors.js'
 export {assertName, isValidName, NAME_PATTERN, RESERVED_PACKAGE_NAMES} from './lib/names.js'

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {GlixCommand} from '../base-command.js'
 import {mutationFlags, registryFlags, registrySpinner} from '../flags.js'
 import {addPackage, type AddResult} from '../lib/ops/add.js'
-import {SCOPES} from '../lib/manifest/types.js'
+import {type Scope, SCOPES} from '../lib/manifest/types.js'
 
 export default class Add extends GlixCommand<typeof Add> {
   static override summary = 'Declare a package on a host.'
@@ -15,6 +15,7 @@ export default class Add extends GlixCommand<typeof Add> {
     '<%= config.bin %> add --scope=home --user=alice github:owner/pkg-greeting',
   ]
 
+  static override enableJsonFlag = true
   static override args = {
     ref: Args.string({description: 'Flake reference or short name of the package.', required: true}),
   }
@@ -45,21 +46,12 @@ export default class Add extends GlixCommand<typeof Add> {
         refresh: flags.refresh,
         registryUrl: flags['registry-url'],
         root: this.root,
-        scope: flags.scope as AddResult['scope'] | undefined,
+        scope: flags.scope as Scope | undefined,
         user: flags.user,
       },
       this.mutationDeps({noLock: flags['no-lock']}),
-      {onRegistryFetch: registrySpinner(false)},
+      {onRegistryFetch: registrySpinner(this.jsonEnabled())},
     )
-    const what = `${result.name} -> ${result.flake} (scope=${result.scope}) to host ${result.host}`
-    if (result.dryRun) {
-      this.log(`would add ${what}`)
-      this.log(`would commit: ${result.message}`)
-      return result
-    }
-
-    this.log(`added ${what}`)
-    await this.applyOrHint({apply: flags.apply, autoApply: result.autoApply, host: result.host, lockSkipped: result.lockSkipped})
-    return result
+    return this.finishMutation(result)
   }
 }

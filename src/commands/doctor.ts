@@ -1,9 +1,9 @@
 import * as Flags from '@oclif/core/flags'
 
 import {GlixCommand} from '../base-command.js'
+import {formatDoctor} from '../formatters/doctor.js'
 import {ExitStatus} from '../lib/errors.js'
 import {type DoctorReport, runDoctor} from '../lib/ops/doctor.js'
-import {renderDoctorReport} from '../lib/ui/doctor.js'
 
 export default class Doctor extends GlixCommand<typeof Doctor> {
   static override summary = 'Check Nix, git and the repo; exit 1 on any FAIL.'
@@ -30,7 +30,7 @@ export default class Doctor extends GlixCommand<typeof Doctor> {
   async run(): Promise<DoctorReport> {
     const {flags} = this
     const report = await runDoctor({deps: this.mutationDeps(), dir: flags.dir, fix: flags.fix, yes: flags.yes})
-    if (!this.jsonEnabled()) this.log(renderDoctorReport(report).join('\n'))
+    if (!this.jsonEnabled()) this.log(formatDoctor(report))
     // The report said everything; exit 1 leaves through catch() like every failure.
     if (!report.ok) throw new ExitStatus(1, {result: report})
     return report

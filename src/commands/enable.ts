@@ -8,27 +8,14 @@ export default class Enable extends GlixCommand<typeof Enable> {
   static override summary = 'Enable a disabled package of a host.'
   static override examples = ['<%= config.bin %> enable --host=laptop firefox']
   static override args = {name: Args.string({description: 'Package name.', required: true})}
+  static override enableJsonFlag = true
   static override flags = {...mutationFlags}
   /** What this command sets `enabled` to. */
   protected readonly enabled: boolean = true
 
   async run(): Promise<PackageChangeResult> {
     const {flags} = this
-    const verb = this.enabled ? 'enabled' : 'disabled'
     const target = {dryRun: flags['dry-run'], host: this.host, name: this.args.name, root: this.root}
-    const result = await setEnabled(target, this.enabled, this.mutationDeps({noLock: flags['no-lock']}))
-    if (!result.changed) {
-      this.log(`${result.name} is already ${verb} on host ${result.host}; nothing to do`)
-      return result
-    }
-
-    if (flags['dry-run']) {
-      this.log(`would mark ${result.name} ${verb} on host ${result.host}`)
-      return result
-    }
-
-    this.log(`${verb} ${result.name} on host ${result.host}`)
-    await this.applyOrHint({apply: flags.apply, autoApply: result.autoApply, host: result.host, lockSkipped: result.lockSkipped})
-    return result
+    return this.finishMutation(await setEnabled(target, this.enabled, this.mutationDeps({noLock: flags['no-lock']})))
   }
 }

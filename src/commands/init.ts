@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {GlixCommand} from '../base-command.js'
+import {noLockFlag} from '../flags.js'
 import {initHost, type InitResult} from '../lib/ops/init.js'
 
 export default class Init extends GlixCommand<typeof Init> {
@@ -11,12 +12,13 @@ export default class Init extends GlixCommand<typeof Init> {
     '<%= config.bin %> init --host=pi --user=pi-user --system=aarch64-linux',
   ]
 
+  static override enableJsonFlag = true
   static override requiresRepo = false
   static override flags = {
     'allow-local-core': Flags.boolean({summary: 'Accept a local-path --core reference.'}),
     core: Flags.string({summary: 'Flake reference of the glixos core flake.', default: undefined, helpValue: 'REF'}),
     'home-manager': Flags.string({summary: 'Flake reference of home-manager.', helpValue: 'REF'}),
-    'no-lock': Flags.boolean({summary: 'Do not run `nix flake lock` (for machines without Nix).'}),
+    'no-lock': noLockFlag,
     nixpkgs: Flags.string({summary: 'Flake reference of nixpkgs.', helpValue: 'REF'}),
     system: Flags.string({summary: 'Nix system tuple of the host.', helpValue: 'SYSTEM'}),
     user: Flags.string({summary: 'Primary user of the host (default: $USER).', helpValue: 'USER'}),
@@ -37,9 +39,6 @@ export default class Init extends GlixCommand<typeof Init> {
       },
       this.mutationDeps({noLock: flags['no-lock']}),
     )
-    if (flags['no-lock']) this.notice('skipped `nix flake lock` (--no-lock): run `glix update` once Nix is available')
-    this.log(`${result.createdRepo ? 'created' : 'updated'} ${result.root}`)
-    this.log(`added host ${result.host} (system=${result.system} primary_user=${result.user})`)
-    return result
+    return this.finishMutation(result, {root: result.details.root})
   }
 }

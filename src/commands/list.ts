@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 
 import {GlixCommand} from '../base-command.js'
+import {formatPackageList} from '../formatters/list.js'
 import {listPackages, type PackageRow} from '../lib/ops/read.js'
-import {renderTable} from '../lib/ui/table.js'
 
 export default class List extends GlixCommand<typeof List> {
   static override summary = "List a host's packages, or every host's."
@@ -16,11 +16,7 @@ export default class List extends GlixCommand<typeof List> {
   async run(): Promise<{packages: PackageRow[]}> {
     const allHosts = this.flags['all-hosts']
     const packages = await listPackages({all: this.flags.all, allHosts, host: allHosts ? '' : this.host, root: this.root})
-    if (!this.jsonEnabled()) {
-      const headers = ['NAME', 'SCOPE', 'STATE', 'USER', 'FLAKE']
-      const rows = packages.map((p) => (allHosts ? [p.host, p.name, p.scope, p.state, p.user, p.flake] : [p.name, p.scope, p.state, p.user, p.flake]))
-      this.log(renderTable(allHosts ? ['HOST', ...headers] : headers, rows))
-    }
+    if (!this.jsonEnabled()) this.log(formatPackageList(packages, allHosts))
 
     return {packages}
   }

@@ -8,19 +8,12 @@ export default class Remove extends GlixCommand<typeof Remove> {
   static override summary = 'Remove a package from a host.'
   static override examples = ['<%= config.bin %> remove --host=pi raspi-fw']
   static override args = {name: Args.string({description: 'Package name.', required: true})}
+  static override enableJsonFlag = true
   static override flags = {...mutationFlags}
 
   async run(): Promise<PackageChangeResult> {
     const {flags} = this
     const target = {dryRun: flags['dry-run'], host: this.host, name: this.args.name, root: this.root}
-    const result = await removePackage(target, this.mutationDeps({noLock: flags['no-lock']}))
-    if (flags['dry-run']) {
-      this.log(`would remove ${result.name} from host ${result.host}`)
-      return result
-    }
-
-    this.log(`removed ${result.name} from host ${result.host}`)
-    await this.applyOrHint({apply: flags.apply, autoApply: result.autoApply, host: result.host, lockSkipped: result.lockSkipped})
-    return result
+    return this.finishMutation(await removePackage(target, this.mutationDeps({noLock: flags['no-lock']})))
   }
 }

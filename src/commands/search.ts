@@ -2,8 +2,8 @@ import {Args} from '@oclif/core'
 
 import {GlixCommand} from '../base-command.js'
 import {registryFlags, registrySpinner} from '../flags.js'
+import {formatSearch} from '../formatters/search.js'
 import type {SearchResult} from '../lib/registry/search.js'
-import {renderTable} from '../lib/ui/table.js'
 
 export default class Search extends GlixCommand<typeof Search> {
   static override summary = 'Search the glixos registry for short names.'
@@ -50,11 +50,9 @@ export default class Search extends GlixCommand<typeof Search> {
       warn: (message) => this.notice(message),
     })
     if (!this.jsonEnabled()) {
-      if (result.packages.length === 0) {
-        this.notice(result.query === '' ? `the registry ${result.registry} is empty` : `no package in the registry matches ${JSON.stringify(result.query)}`)
-      } else {
-        this.log(renderTable(['NAME', 'FLAKE', 'DESCRIPTION'], result.packages.map((p) => [p.name, p.flake, p.description])))
-      }
+      const {notice, table} = formatSearch(result)
+      if (notice !== undefined) this.notice(notice)
+      if (table !== undefined) this.log(table)
     }
 
     return result

@@ -13,6 +13,7 @@ export default class SetCommand extends GlixCommand<typeof SetCommand> {
     '<%= config.bin %> set greeting scope=home user=bob',
   ]
 
+  static override enableJsonFlag = true
   static override strict = false
   static override args = {
     name: Args.string({description: 'Package name.', required: true}),
@@ -28,21 +29,7 @@ export default class SetCommand extends GlixCommand<typeof SetCommand> {
     const {flags} = this
     const pairs = this.positionals.slice(1)
     const target = {dryRun: flags['dry-run'], host: this.host, name: this.args.name, root: this.root}
-    const result = await setPackage(target, pairs, this.mutationDeps({noLock: flags['no-lock']}), {
-      allowLocalPath: flags['allow-local-path'],
-    })
-    if (!result.changed) {
-      this.log(`${result.name} on host ${result.host} already has those values; nothing to do`)
-      return result
-    }
-
-    if (flags['dry-run']) {
-      this.log(`would commit: ${result.message}`)
-      return result
-    }
-
-    this.log(`updated ${result.name} on host ${result.host}`)
-    await this.applyOrHint({apply: flags.apply, autoApply: result.autoApply, host: result.host, lockSkipped: result.lockSkipped})
-    return result
+    const result = await setPackage(target, pairs, this.mutationDeps({noLock: flags['no-lock']}), {allowLocalPath: flags['allow-local-path']})
+    return this.finishMutation(result)
   }
 }

@@ -33,6 +33,11 @@ export function isValidName(value: string): boolean {
   return NAME_PATTERN.test(value) && !NIX_KEYWORDS.includes(value)
 }
 
+/** Byte-wise name order, the same on every machine and locale (hosts, packages, inputs). */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 /** Quotes a user-supplied value for an error message, showing control characters. */
 export function quoteForMessage(value: string): string {
   return JSON.stringify(value)

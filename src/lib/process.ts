@@ -18,7 +18,7 @@ import {readFileSync} from 'node:fs'
 import {InterruptedError, ProcessError} from './errors.js'
 
 /** Options of {@link runProcess}. */
-export interface RunOptions {
+export interface ProcessOptions {
   cwd?: string
   env?: NodeJS.ProcessEnv
   /** Data written to the program's stdin. */
@@ -160,7 +160,7 @@ export function trackChild(child: ChildProcess): void {
 }
 
 /** Runs `command args…` and resolves with its output. */
-export function runProcess(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+export function runProcess(command: string, args: string[], options: ProcessOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     let timedOut = false
     const child = spawn(command, args, {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import {
   addPackage,
   commitCount,
+  committedLine,
   createRepo,
   expectOneLineError,
   expectUnchanged,
@@ -26,18 +27,7 @@ import {
   useHermeticGit,
   useTempDirs,
 } from '../helpers/repo.js'
-
-interface AddResult {
-  name: string
-  flake: string
-  scope: string
-  host: string
-  pin?: string
-  user?: string
-  dryRun: boolean
-  message: string
-  commit?: string
-}
+import type {AddResult} from '../../src/lib/ops/add.js'
 
 /** The `[packages.<name>]` table of a manifest, up to the next blank line. */
 function packageTable(manifest: string, name: string): string[] {
@@ -83,9 +73,11 @@ describe('glix add', () => {
 
     const r = await glixOk<AddResult>(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'laptop', '--no-lock'])
 
-    expect(r.stdout).to.equal(
-      'added firefox -> github:NixOS/nixpkgs#firefox (scope=system) to host laptop\nstaged. run `glix rebuild` to apply.\n',
-    )
+    expect(lines(r.stdout)).to.deep.equal([
+      'added firefox -> github:NixOS/nixpkgs#firefox (scope=system) to host laptop',
+      committedLine(root),
+      'run `glix rebuild --host=laptop` to apply',
+    ])
     expect(lines(r.stderr), 'only the --no-lock notice').to.have.lengthOf(1)
     expect(r.stderr).to.match(/^glix: skipped `nix flake lock` \(--no-lock\)/)
 
@@ -105,7 +97,7 @@ describe('glix add', () => {
     expect(filesOf(root)).to.deep.equal(['flake.nix', 'hosts/laptop/glix.toml'])
     expect(git(root, 'log', '-1', '--format=%an <%ae>').trim()).to.equal(`${TEST_IDENTITY.name} <${TEST_IDENTITY.email}>`)
     expect(statusOf(root), 'the user’s work stays as it was').to.deep.equal([' M hosts/laptop/default.nix', '?? notes.txt', 'A  shared/base.nix'])
-    expect(r.result?.commit).to.equal(headOf(root))
+    expect(r.result?.commit?.sha).to.equal(headOf(root))
   })
 
   it('--dry-run prints the plan and writes nothing', async () => {
@@ -117,8 +109,9 @@ describe('glix add', () => {
         'would commit: glix add laptop: pkg-greeting (github:owner/pkg-greeting, home, via uri)\n',
     )
     expect(r.stderr).to.equal('')
-    expect(r.result).to.include({dryRun: true, name: 'pkg-greeting', scope: 'home', user: 'alice'})
-    expect(r.result?.commit).to.equal(undefined)
+    expect(r.result).to.include({changed: true, command: 'add', dry_run: true, subject: 'glix add laptop: pkg-greeting (github:owner/pkg-greeting, home, via uri)'})
+    expect(r.result?.details).to.include({name: 'pkg-greeting', scope: 'home', user: 'alice'})
+    expect(r.result?.commit).to.equal(null)
     await expectUnchanged(root, before, head)
   })
 
@@ -198,7 +191,7 @@ describe('glix add', () => {
     for (const [ref, name] of cases) {
       it(`${ref} → ${name}`, async () => {
         const r = await glixOk<AddResult>(['add', ref, '--dir', root, '--host', 'laptop', '--dry-run'])
-        expect(r.result?.name).to.equal(name)
+        expect(r.result?.details.name).to.equal(name)
         expect(lines(r.stdout)[0]).to.equal(`would add ${name} -> ${ref} (scope=system) to host laptop`)
       })
     }

@@ -535,7 +535,8 @@ const manifestCases: Case[] = [
     args: (w) => ['rollback', '--dir', w.root, '--no-lock'],
     command: 'rollback',
     exit: 1,
-    includes: ['invalid TOML'],
+    // The hand edit is an uncommitted change: rollback refuses a dirty tree before it reads any manifest.
+    includes: ['uncommitted changes'],
     setup: manifestEdit((t) => t.replace('auto_apply = false', 'auto_apply = false\nauto_apply = true')),
     title: 'a repeated key, under rollback',
   },
@@ -609,7 +610,7 @@ const flagCases: Case[] = (
     [['remove', 'firefox'], 'remove', '--force'],
     [['enable', 'firefox'], 'enable', '--all'],
     [['disable', 'firefox'], 'disable', '--yes'],
-    [['set', 'firefox', 'pin=abc'], 'set', '--json'],
+    [['set', 'firefox', 'pin=abc'], 'set', '--all'],
     [['host', 'set', 'auto_apply=true'], 'host set', '--yes'],
     [['host', 'remove', '--yes'], 'host remove', '--force'],
     [['rollback'], 'rollback', '--hard'],

@@ -6,6 +6,7 @@ import path from 'node:path'
 
 import {
   commitCount,
+  committedLine,
   createRepo,
   expectOneLineError,
   expectUnchanged,
@@ -26,6 +27,7 @@ import {
   useHermeticGit,
   useTempDirs,
 } from '../helpers/repo.js'
+import type {InitResult} from '../../src/lib/ops/init.js'
 
 /** The one-line notice of `--no-lock` (its advice may change; its start may not). */
 const NO_LOCK_NOTICE = /^glix: skipped `nix flake lock` \(--no-lock\)/
@@ -41,9 +43,9 @@ describe('glix init', () => {
   })
 
   it('creates flake.nix, .gitignore and the host files in one commit', async () => {
-    const r = await glixOk<{commit: string; createdRepo: boolean}>(['init', '--dir', root, '--host', 'laptop', '--user', 'alice', '--no-lock'])
+    const r = await glixOk<InitResult>(['init', '--dir', root, '--host', 'laptop', '--user', 'alice', '--no-lock'])
 
-    expect(r.stdout).to.equal(`created ${root}\nadded host laptop (system=x86_64-linux primary_user=alice)\n`)
+    expect(r.stdout).to.equal(`created ${root}\nadded host laptop (system=x86_64-linux primary_user=alice)\n${committedLine(root)}\n`)
     expect(lines(r.stderr)).to.have.lengthOf(1)
     expect(r.stderr).to.match(NO_LOCK_NOTICE)
     expect(readText(root, '.gitignore')).to.equal('result\nresult-*\n')
@@ -74,8 +76,8 @@ describe('glix init', () => {
     expect(git(root, 'log', '-1', '--format=%an <%ae>').trim()).to.equal(`${TEST_IDENTITY.name} <${TEST_IDENTITY.email}>`)
     expect(git(root, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).to.equal('main')
     expect(statusOf(root), 'work tree clean').to.deep.equal([])
-    expect(r.result?.createdRepo).to.equal(true)
-    expect(r.result?.commit).to.equal(headOf(root))
+    expect(r.result?.details.created_repo).to.equal(true)
+    expect(r.result?.commit?.sha).to.equal(headOf(root))
   })
 
   it('writes --core, --nixpkgs and --home-manager into the flake inputs', async () => {
@@ -100,10 +102,10 @@ describe('glix init', () => {
     const flakeBefore = readText(root, 'flake.nix')
     const before = await snapshotTree(root)
 
-    const r = await glixOk<{createdRepo: boolean}>(['init', '--dir', root, '--host', 'pi', '--user', 'pi-user', '--system', 'aarch64-linux', '--no-lock'])
+    const r = await glixOk<InitResult>(['init', '--dir', root, '--host', 'pi', '--user', 'pi-user', '--system', 'aarch64-linux', '--no-lock'])
 
-    expect(r.stdout).to.equal(`updated ${root}\nadded host pi (system=aarch64-linux primary_user=pi-user)\n`)
-    expect(r.result?.createdRepo).to.equal(false)
+    expect(r.stdout).to.equal(`updated ${root}\nadded host pi (system=aarch64-linux primary_user=pi-user)\n${committedLine(root)}\n`)
+    expect(r.result?.details.created_repo).to.equal(false)
     const after = await snapshotTree(root)
     for (const rel of ['.gitignore', 'hosts/laptop/default.nix', 'hosts/laptop/glix.toml']) {
       expect(after.get(rel)?.equals(before.get(rel) as Buffer), `${rel} unchanged`).to.equal(true)
@@ -179,7 +181,7 @@ describe('glix init', () => {
     env.set('GLIX_ROOT', root)
     env.set('XDG_CONFIG_HOME', path.join(path.dirname(root), 'xdg'))
     const r = await glixOk(['init', '--host', 'laptop', '--user', 'alice', '--no-lock'])
-    expect(r.stdout).to.equal(`created ${root}\nadded host laptop (system=x86_64-linux primary_user=alice)\n`)
+    expect(r.stdout).to.equal(`created ${root}\nadded host laptop (system=x86_64-linux primary_user=alice)\n${committedLine(root)}\n`)
     expect(existsSync(path.join(root, 'hosts', 'laptop', 'glix.toml'))).to.equal(true)
     expect(existsSync(path.join(path.dirname(root), 'xdg'))).to.equal(false)
   })

@@ -16,6 +16,7 @@ import path from 'node:path'
 import {
   addPackage,
   commitCount,
+  committedLine,
   createRepo,
   editManifest,
   editText,
@@ -125,7 +126,7 @@ describe('lifecycle commands', () => {
       const flakeBefore = readText(root, 'flake.nix')
 
       const r = await ok('remove', 'firefox', '--host', 'a', '--no-lock')
-      expect(lines(r.stdout)).to.deep.equal(['removed firefox from host a', 'staged. run `glix rebuild` to apply.'])
+      expect(lines(r.stdout)).to.deep.equal(['removed firefox from host a', committedLine(root), 'run `glix rebuild --host=a` to apply'])
       expect(commitCount(root)).to.equal(commits + 1)
       expect(subjectOf(root)).to.equal('glix remove a: firefox')
       expect(filesOf(root)).to.deep.equal(['flake.nix', 'hosts/a/glix.toml'])
@@ -179,7 +180,7 @@ describe('lifecycle commands', () => {
       const before = await snapshotTree(root)
       const head = headOf(root)
       const r = await ok('remove', 'firefox', '--host', 'a', '--dry-run', '--no-lock')
-      expect(lines(r.stdout)).to.deep.equal(['would remove firefox from host a'])
+      expect(lines(r.stdout)).to.deep.equal(['would remove firefox from host a', 'would commit: glix remove a: firefox'])
       await expectUnchanged(root, before, head)
     })
 
@@ -480,7 +481,7 @@ describe('lifecycle commands', () => {
     it('system=… regenerates the hosts line, one commit', async () => {
       const commits = commitCount(root)
       const r = await ok('host', 'set', 'system=aarch64-linux', '--host', 'b', '--no-lock')
-      expect(lines(r.stdout)).to.deep.equal(['updated host b'])
+      expect(lines(r.stdout)).to.deep.equal(['updated host b', committedLine(root), 'run `glix rebuild --host=b` to apply'])
       expect(commitCount(root)).to.equal(commits + 1)
       expect(subjectOf(root)).to.equal('glix host set b: (system=aarch64-linux)')
       expect(filesOf(root)).to.deep.equal(['flake.nix', 'hosts/b/glix.toml'])
@@ -613,7 +614,7 @@ describe('lifecycle commands', () => {
       git(root, 'commit', '-q', '-m', 'my own module')
       const commits = commitCount(root)
       const r = await ok('host', 'remove', '--host', 'b', '--yes', '--no-lock')
-      expect(lines(r.stdout)).to.deep.equal(['removed host b (hosts/b/default.nix, hosts/b/extra.nix, hosts/b/glix.toml)'])
+      expect(lines(r.stdout)).to.deep.equal(['removed host b (hosts/b/default.nix, hosts/b/extra.nix, hosts/b/glix.toml)', committedLine(root)])
       expect(commitCount(root)).to.equal(commits + 1)
       expect(subjectOf(root)).to.equal('glix host remove b: 3 file(s)')
       expect(filesOf(root)).to.deep.equal(['flake.nix', 'hosts/b/default.nix', 'hosts/b/extra.nix', 'hosts/b/glix.toml'])
@@ -664,7 +665,7 @@ describe('lifecycle commands', () => {
     it('--dry-run lists the files and removes nothing', async () => {
       const before = await snapshotTree(root)
       const r = await ok('host', 'remove', '--host', 'b', '--dry-run')
-      expect(lines(r.stdout)).to.deep.equal(['would remove host b (hosts/b/default.nix, hosts/b/glix.toml)'])
+      expect(lines(r.stdout)).to.deep.equal(['would remove host b (hosts/b/default.nix, hosts/b/glix.toml)', 'would commit: glix host remove b: 2 file(s)'])
       await expectUnchanged(root, before)
     })
 
@@ -818,7 +819,7 @@ describe('lifecycle commands', () => {
     it('`update` runs `nix flake update` and commits flake.lock', async () => {
       const commits = commitCount(root)
       const r = await ok('update')
-      expect(lines(r.stdout)).to.deep.equal(['updated all inputs'])
+      expect(lines(r.stdout)).to.deep.equal(['updated all inputs', committedLine(root)])
       expect(await calls()).to.deep.equal([`${FEATURES} flake update`])
       expect(commitCount(root)).to.equal(commits + 1)
       expect(subjectOf(root)).to.equal('glix update: all inputs')
@@ -829,7 +830,7 @@ describe('lifecycle commands', () => {
     it('on Nix 2.8, `update nixpkgs firefox` runs `nix flake lock --update-input …` per input', async () => {
       env.set('FAKE_NIX_VERSION', '2.8.0')
       const r = await ok('update', 'nixpkgs', 'firefox')
-      expect(lines(r.stdout)).to.deep.equal(['updated nixpkgs, firefox'])
+      expect(lines(r.stdout)).to.deep.equal(['updated nixpkgs, firefox', committedLine(root)])
       expect(await calls()).to.deep.equal([`${FEATURES} flake lock --update-input nixpkgs --update-input firefox`])
       expect(subjectOf(root)).to.equal('glix update: [nixpkgs firefox]')
     })

@@ -13,6 +13,7 @@ import path from 'node:path'
 import {
   addPackage,
   commitCount,
+  committedLine,
   createRepo,
   editManifest,
   expectOneLineError,
@@ -159,7 +160,7 @@ describe('mutation transaction (glix add)', () => {
   it('--apply runs `nixos-rebuild switch --flake <root>#<host>` after the commit', async () => {
     const r = await glixOk(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'laptop', '--no-lock', '--apply'])
     expect(lines(r.stdout)[0]).to.equal('added firefox -> github:NixOS/nixpkgs#firefox (scope=system) to host laptop')
-    expect(r.stdout).not.to.include('staged.')
+    expect(lines(r.stdout).slice(1)).to.deep.equal([committedLine(root), 'applied: nixos-rebuild switch succeeded on host laptop'])
     expect(await calls()).to.deep.equal([`nixos-rebuild switch --flake ${root}#laptop`])
     expect(subjectOf(root)).to.match(/^glix add laptop: firefox/)
   })
@@ -221,5 +222,81 @@ describe('mutation transaction (glix add)', () => {
     ])
     expect(committed, 'the commit does not have the user’s edit').not.to.include(wip)
     expect(statusOf(root)).to.deep.equal([' M flake.nix'])
+  })
+
+  // ---------------------------------------------------------------------------
+  // One mutation path (issue 13): the same flags, notice, apply and JSON for every mutating command.
+
+  const MUTATION_KEYS = ['applied', 'changed', 'command', 'commit', 'details', 'dry_run', 'hosts', 'lock_skipped', 'locked', 'subject']
+
+  it('every mutation prints one JSON shape under --json, and nothing else', async () => {
+    const runs: Array<[string, string[]]> = [
+      ['add', ['add', 'github:NixOS/nixpkgs#firefox', '--host=laptop']],
+      ['set', ['set', 'firefox', 'config.a=1', '--host=laptop']],
+      ['disable', ['disable', 'firefox', '--host=laptop']],
+      ['enable', ['enable', 'firefox', '--host=laptop']],
+      ['host set', ['host', 'set', 'system=aarch64-linux', '--host=desktop']],
+      ['rollback', ['rollback']],
+      ['remove', ['remove', 'firefox', '--host=laptop']],
+      ['host remove', ['host', 'remove', '--host=desktop', '--yes']],
+      ['init', ['init', '--host=pi', '--user=pi-user']],
+    ]
+    for (const [command, args] of runs) {
+      const r = await glixBin(['--json', ...args, '--dir', root], {env: {FAKE_LOG: log, PATH: process.env.PATH}})
+      expect(r.code, `${command}: ${r.stderr}`).to.equal(0)
+      const doc = JSON.parse(r.stdout) as Record<string, unknown> & {commit: {sha: string; short: string}}
+      expect(Object.keys(doc).sort(), command).to.deep.equal(MUTATION_KEYS)
+      expect(doc.command).to.equal(command)
+      expect(doc.changed, command).to.equal(true)
+      expect(doc.commit.sha, command).to.equal(headOf(root))
+      expect(doc.commit.short, command).to.equal(headOf(root).slice(0, 12))
+      expect(doc.subject, command).to.equal(subjectOf(root))
+    }
+  })
+
+  it('--dry-run with --apply is a usage error, refused before anything is read or written', async () => {
+    for (const args of [['add', 'github:NixOS/nixpkgs#firefox'], ['remove', 'firefox'], ['host', 'set', 'system=x'], ['rollback']]) {
+      const before = await snapshotTree(root)
+      const message = expectOneLineError(await glix([...args, '--dir', root, '--host', 'laptop', '--dry-run', '--apply']), args[0] === 'host' ? 'host set' : args[0], 2)
+      expect(message).to.match(/--dry-run=true cannot also be provided when using --apply/)
+      await expectUnchanged(root, before)
+    }
+  })
+
+  it('rollback --apply rebuilds the host of the reverted commit, not --host', async () => {
+    await addPackage(root, 'laptop', 'github:NixOS/nixpkgs#firefox')
+    const r = await glixOk(['rollback', '--apply', '--dir', root, '--host', 'desktop', '--no-lock'])
+    expect(await calls()).to.deep.equal([`nixos-rebuild switch --flake ${root}#laptop`])
+    expect(lines(r.stdout).at(-1)).to.equal('applied: nixos-rebuild switch succeeded on host laptop')
+  })
+
+  it('host set --apply rebuilds the host; host set auto_apply=true does not start a rebuild by itself', async () => {
+    await glixOk(['host', 'set', 'auto_apply=true', '--dir', root, '--host', 'laptop', '--no-lock'])
+    expect(await calls()).to.deep.equal([])
+    await glixOk(['host', 'set', 'registry_url=https://example.com/r.json', '--dir', root, '--host', 'laptop', '--no-lock'])
+    expect(await calls(), 'the next change is applied (auto_apply)').to.deep.equal([`nixos-rebuild switch --flake ${root}#laptop`])
+    await glixOk(['host', 'set', 'auto_apply=false', '--apply', '--dir', root, '--host', 'laptop', '--no-lock'])
+    expect(await calls(), '--apply').to.have.lengthOf(2)
+  })
+
+  it('says that locking was skipped exactly when it was needed: host set, host remove, rollback, init', async () => {
+    const notice = /^glix: skipped `nix flake lock` \(--no-lock\)/m
+    // flake.lock is missing: every change needs it.
+    const set = await glixOk(['host', 'set', 'system=aarch64-linux', '--dir', root, '--host', 'desktop', '--no-lock'])
+    expect(set.stderr).to.match(notice)
+    const rollback = await glixOk(['rollback', '--dir', root, '--no-lock'])
+    expect(rollback.stderr).to.match(notice)
+    // Once flake.lock exists, a change outside the inputs needs no lock: no notice.
+    await writeFile(path.join(root, 'flake.lock'), FAKE_LOCK)
+    git(root, 'add', 'flake.lock')
+    git(root, 'commit', '-q', '-m', 'lock')
+    for (const args of [
+      ['host', 'set', 'system=aarch64-linux', '--host', 'desktop'],
+      ['init', '--host', 'pi', '--user', 'pi-user'],
+      ['host', 'remove', '--host', 'desktop', '--yes'],
+    ]) {
+      const r = await glixOk([...args, '--dir', root, '--no-lock'])
+      expect(r.stderr, args.join(' ')).not.to.match(notice)
+    }
   })
 })

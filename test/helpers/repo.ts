@@ -266,6 +266,11 @@ export function headOf(root: string): string {
   return git(root, 'rev-parse', 'HEAD').trim()
 }
 
+/** The line a mutation prints after its commit: `committed <12 hex>: <subject>` of HEAD. */
+export function committedLine(root: string): string {
+  return `committed ${headOf(root).slice(0, 12)}: ${subjectOf(root)}`
+}
+
 /** The number of commits reachable from HEAD. */
 export function commitCount(root: string): number {
   return Number(git(root, 'rev-list', '--count', 'HEAD').trim())

@@ -17,6 +17,7 @@ import {listNixRegistry} from '../../src/lib/nix/registry.js'
 import {copyNixFixtures, describeNix, FIXTURES_DIR, runNix, fixtureInitFlags} from '../helpers/nix.js'
 import {
   commitCount,
+  committedLine,
   createRepo,
   expectOneLineError,
   expectUnchanged,
@@ -87,7 +88,11 @@ describe('glix add with short names (loopback registry)', () => {
   it('the seed command: a registry hit is added under its short name, via registry', async () => {
     const r = await add('--host=pi', '--scope=system', 'raspi-firmware')
     expect(r.exitCode, r.stderr).to.equal(0)
-    expect(r.stdout).to.equal('added raspi-firmware -> github:owner/raspi-firmware (scope=system) to host pi\nstaged. run `glix rebuild` to apply.\n')
+    expect(lines(r.stdout)).to.deep.equal([
+      'added raspi-firmware -> github:owner/raspi-firmware (scope=system) to host pi',
+      committedLine(root),
+      'run `glix rebuild --host=pi` to apply',
+    ])
     expect(r.stderr).to.equal(`${NO_LOCK_NOTICE}\n`)
     expect(packageTable(readText(root, 'hosts/pi/glix.toml'), 'raspi-firmware')).to.deep.equal([
       '[packages.raspi-firmware]',
@@ -353,9 +358,11 @@ describeNix('the seed page: glix add --host=pi --scope=system raspi-firmware (re
     // Exactly the seed's command line, run from inside the repo.
     const r = await glixBin(['add', '--host=pi', '--scope=system', 'raspi-firmware'], {cwd: root, env: nixEnvVars})
     expect(r.code, r.stderr).to.equal(0)
-    expect(r.stdout).to.equal(
-      `added raspi-firmware -> ${server.url('/raspi-firmware.tar.gz')} (scope=system) to host pi\nstaged. run \`glix rebuild\` to apply.\n`,
-    )
+    expect(lines(r.stdout)).to.deep.equal([
+      `added raspi-firmware -> ${server.url('/raspi-firmware.tar.gz')} (scope=system) to host pi`,
+      committedLine(root),
+      'run `glix rebuild --host=pi` to apply',
+    ])
     expect(r.stderr).to.equal('')
     expect(subjectOf(root)).to.equal(`glix add pi: raspi-firmware (${server.url('/raspi-firmware.tar.gz')}, system, via registry)`)
     expect(filesOf(root)).to.deep.equal(['flake.lock', 'flake.nix', 'hosts/pi/glix.toml'])

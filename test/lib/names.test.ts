@@ -7,6 +7,7 @@ import {
   type NameKind,
   RESERVED_PACKAGE_NAMES,
   assertName,
+  compareNames,
   hasSpaceOrControl,
   isValidName,
   quoteForMessage,
@@ -168,4 +169,11 @@ describe('hasSpaceOrControl', () => {
       expect(hasSpaceOrControl(value)).to.equal(false)
     })
   }
+})
+
+describe('compareNames', () => {
+  it('orders byte-wise, upper case before lower case, whatever the locale', () => {
+    expect(['b', 'a-b', 'Z', 'a_b', 'a', 'A'].sort(compareNames)).to.deep.equal(['A', 'Z', 'a', 'a-b', 'a_b', 'b'])
+    expect(compareNames('x', 'x')).to.equal(0)
+  })
 })

@@ -2,7 +2,8 @@ import {Args} from '@oclif/core'
 
 import {GlixCommand} from '../../base-command.js'
 import {mutationFlags} from '../../flags.js'
-import {HOST_KEYS, type HostChangeResult, setHost} from '../../lib/ops/host.js'
+import {HOST_KEYS, type HostSetDetails, setHost} from '../../lib/ops/host.js'
+import type {MutationResult} from '../../lib/ops/mutation.js'
 
 export default class HostSet extends GlixCommand<typeof HostSet> {
   static override summary = 'Change settings of a host.'
@@ -12,19 +13,14 @@ export default class HostSet extends GlixCommand<typeof HostSet> {
     '<%= config.bin %> host set --host=pi target_host=root@pi.local',
   ]
 
+  static override enableJsonFlag = true
   static override strict = false
   static override args = {pairs: Args.string({description: 'key=value pairs.', required: true})}
-  static override flags = {'dry-run': mutationFlags['dry-run'], 'no-lock': mutationFlags['no-lock']}
+  static override flags = {...mutationFlags}
 
-  async run(): Promise<HostChangeResult> {
+  async run(): Promise<MutationResult<HostSetDetails>> {
     const {flags} = this
-    const result = await setHost(
-      {dryRun: flags['dry-run'], host: this.host, pairs: this.positionals, root: this.root},
-      this.mutationDeps({noLock: flags['no-lock']}),
-    )
-    if (!result.changed) this.log(`host ${result.host} already has those settings; nothing to do`)
-    else if (flags['dry-run']) this.log(`would commit: ${result.message}`)
-    else this.log(`updated host ${result.host}`)
-    return result
+    const options = {dryRun: flags['dry-run'], host: this.host, pairs: this.positionals, root: this.root}
+    return this.finishMutation(await setHost(options, this.mutationDeps({noLock: flags['no-lock']})))
   }
 }

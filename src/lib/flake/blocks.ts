@@ -13,7 +13,7 @@
  * that cannot be read as entries is reported (`undefined`), and the caller
  * renders it whole.
  */
-import {compareNames} from './render.js'
+import {compareNames} from '../names.js'
 
 /** One entry of a region body, as found in the file. */
 export interface RegionEntry {

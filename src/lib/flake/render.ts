@@ -10,7 +10,8 @@
  * the input keeps the URL it has in flake.nix until the user resolves it.
  */
 import {GlixError} from '../errors.js'
-import {type Manifest, hostSystem} from '../manifest/types.js'
+import {type HostManifest, hostSystem} from '../manifest/types.js'
+import {compareNames} from '../names.js'
 import {checkField, describeInvalid} from '../validate.js'
 
 /** Escapes `value` as a Nix double-quoted string literal, quotes included. */
@@ -55,11 +56,7 @@ export function inputUrl(flake: string, pin?: string): string {
   return foldPin(splitFragment(flake).url, pin)
 }
 
-/** One host's manifest, as the renderers see it. */
-export interface HostManifest {
-  host: string
-  manifest: Manifest
-}
+export type {HostManifest} from '../manifest/types.js'
 
 /** Where a package name got its input URL. */
 export interface InputSource {
@@ -136,11 +133,6 @@ export function conflictError(name: string, a: InputSource, b: InputSource): Gli
       'a package name must have one URL across all hosts',
     {code: 'URL_CONFLICT', suggestions: [`give one of them another name with --name (e.g. --name=${name}-${b.host})`]},
   )
-}
-
-/** Byte-wise name order, the same on every machine and locale. */
-export function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /** Renders one input entry of the inputs region (without indentation). */

@@ -5,11 +5,10 @@
 import {readdirSync, statSync} from 'node:fs'
 
 import {GlixError} from '../errors.js'
-import {assertName, isValidName} from '../names.js'
+import {assertName, compareNames, isValidName} from '../names.js'
 import {repoPaths} from '../repo/discover.js'
-import type {HostManifest} from '../flake/render.js'
 import {readManifest} from './read.js'
-import {compareNames} from '../flake/render.js'
+import type {HostManifest} from './types.js'
 
 /** The names of the hosts of the repo at `root`, sorted. */
 export function listHosts(root: string): string[] {

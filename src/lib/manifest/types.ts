@@ -61,11 +61,14 @@ export interface Manifest {
   extra: Extra
 }
 
+/** One host's manifest, as readers of several hosts (and the flake renderers) see it. */
+export interface HostManifest {
+  host: string
+  manifest: Manifest
+}
+
 /** The `[settings]` string keys, in canonical order after the two fixed keys. */
 export const OPTIONAL_SETTING_KEYS = ['system', 'primary_user', 'registry_url', 'target_host', 'build_host'] as const
-
-/** A settings key holding an optional string. */
-export type OptionalSettingKey = (typeof OPTIONAL_SETTING_KEYS)[number]
 
 /** The system tuple of a host whose manifest does not name one. */
 export const DEFAULT_SYSTEM = 'x86_64-linux'

@@ -7,7 +7,7 @@
  */
 import {GlixError, ProcessError, UsageError} from '../errors.js'
 import {runProcess} from '../process.js'
-import {isRebuildAction, localHostName, REBUILD_ACTIONS, rebuildArgs as planArgs} from '../rebuild/plan.js'
+import {isRebuildAction, localHostName, REBUILD_ACTIONS} from '../rebuild/plan.js'
 import {prepareRebuild} from '../rebuild/rebuild.js'
 import {createRebuildSession} from '../rebuild/run.js'
 import {type Spawner, spawnStreaming} from '../rebuild/spawn.js'
@@ -42,11 +42,6 @@ export async function lockFlake(root: string, onStderr?: (chunk: string) => void
 
     throw error
   }
-}
-
-/** The argv of `nixos-rebuild` for one host (without target or build host; see lib/rebuild/plan.ts). */
-export function rebuildArgs(root: string, host: string, action: string, extra: string[] = []): string[] {
-  return planArgs(root, host, action, {extra})
 }
 
 /**

@@ -19,6 +19,7 @@ import {type ResolvedVia, resolveReference} from '../resolver/resolve.js'
 import {assertField} from '../validate.js'
 import type {MutationDeps} from './context.js'
 import {editManifest} from './edit.js'
+import {type MutationResult, mutationResult} from './mutation.js'
 
 /** The options of `glix add`. */
 export interface AddOptions {
@@ -53,29 +54,22 @@ export interface AddCollaborators {
   onRegistryFetch?: LoadOptions['onFetch']
 }
 
-/** What `glix add` did or, with --dry-run, would do. */
-export interface AddResult {
-  host: string
+/** The details of `glix add` (see {@link MutationResult}). */
+export interface AddDetails {
   name: string
   flake: string
   scope: Scope
+  /** The resolved user of a home-scope package. */
   user?: string
   pin?: string
   /** What the user typed: the reference, or the short name that resolved to `flake`. */
   input: string
   /** How the input was resolved. */
   via: ResolvedVia
-  /** The commit subject. */
-  message: string
-  dryRun: boolean
-  commit?: string
-  /** `nix flake lock` ran. */
-  locked: boolean
-  /** Locking was needed but skipped (--no-lock). */
-  lockSkipped: boolean
-  /** The host's `auto_apply` setting. */
-  autoApply: boolean
 }
+
+/** What `glix add` did or, with --dry-run, would do. */
+export type AddResult = MutationResult<AddDetails>
 
 /** Throws unless `pin` is a usable revision. */
 export function assertPin(pin: string): string {
@@ -116,7 +110,6 @@ export async function addPackage(options: AddOptions, deps: MutationDeps, collab
 
   let entry: PackageEntry | undefined
   let user: string | undefined
-  let autoApply = false
   const outcome = await editManifest({command: 'add', dryRun: options.dryRun, host, root}, deps, ({manifest}) => {
     const scope = options.scope ?? manifest.settings.default_scope
     if (options.user !== undefined && scope !== 'home') {
@@ -135,27 +128,18 @@ export async function addPackage(options: AddOptions, deps: MutationDeps, collab
     if (options.pin) entry.pin = options.pin
     if (options.user) entry.user = options.user
     user = resolvedUser(manifest, entry)
-    autoApply = manifest.settings.auto_apply
     return {
       manifest: {...manifest, packages: {...manifest.packages, [name]: entry}},
       message: `glix add ${host}: ${name} (${reference}, ${scope}, via ${via})`,
     }
   })
   const added = entry as PackageEntry
-  return {
-    autoApply,
-    commit: outcome.tx?.commit,
-    dryRun: Boolean(options.dryRun),
-    flake: added.flake,
-    host,
-    input,
-    lockSkipped: outcome.tx?.lockSkipped ?? false,
-    locked: outcome.tx?.locked ?? false,
-    message: outcome.edit!.message,
-    name,
-    pin: added.pin,
-    scope: added.scope,
-    user,
-    via,
-  }
+  return mutationResult({
+    command: 'add',
+    details: {flake: added.flake, input, name, pin: added.pin, scope: added.scope, user, via},
+    dryRun: options.dryRun,
+    hosts: [host],
+    subject: outcome.edit?.message,
+    tx: outcome.tx,
+  })
 }

@@ -16,21 +16,20 @@ import {assertField} from '../validate.js'
 import {type MutationDeps, transactionOptions} from './context.js'
 import {editManifest} from './edit.js'
 import {assertSystem} from './init.js'
-import {parseBool, parsePairs, summarisePairs} from './packages.js'
+import {type MutationResult, mutationResult} from './mutation.js'
+import {parseBool, parsePairs, type SetPair, summarisePairs} from './packages.js'
 
 /** The settings `glix host set` changes. */
 export const HOST_KEYS = ['system', 'primary_user', 'default_scope', 'auto_apply', 'registry_url', 'target_host', 'build_host'] as const
 
-/** What `host set` / `host remove` did. */
-export interface HostChangeResult {
-  host: string
-  changed: boolean
-  message?: string
-  commit?: string
-  locked: boolean
-  lockSkipped: boolean
-  /** Files removed (host remove). */
-  removed?: string[]
+/** The details of `host set`: the pairs given. */
+export interface HostSetDetails {
+  pairs: SetPair[]
+}
+
+/** The details of `host remove`: the files removed (or, with --dry-run, that would be). */
+export interface HostRemoveDetails {
+  removed: string[]
 }
 
 /** Applies `host set` pairs to settings; pure. */
@@ -64,21 +63,21 @@ export function applyHostPairs(settings: HostSettings, pairs: Array<{key: string
 export async function setHost(
   options: {root: string; host: string; pairs: string[]; dryRun?: boolean},
   deps: MutationDeps,
-): Promise<HostChangeResult> {
+): Promise<MutationResult<HostSetDetails>> {
   const pairs = parsePairs(options.pairs, (key) => (HOST_KEYS as readonly string[]).includes(key), 'host setting')
   const outcome = await editManifest({command: 'host set', dryRun: options.dryRun, host: options.host, root: options.root}, deps, ({manifest}) => {
     const settings = applyHostPairs(manifest.settings, pairs)
     if (JSON.stringify(settings) === JSON.stringify(manifest.settings)) return undefined
     return {manifest: {...manifest, settings}, message: `glix host set ${options.host}: ${summarisePairs(pairs)}`}
   })
-  return {
-    changed: outcome.edit !== undefined,
-    commit: outcome.tx?.commit,
-    host: options.host,
-    lockSkipped: outcome.tx?.lockSkipped ?? false,
-    locked: outcome.tx?.locked ?? false,
-    message: outcome.edit?.message,
-  }
+  return mutationResult({
+    command: 'host set',
+    details: {pairs},
+    dryRun: options.dryRun,
+    hosts: [options.host],
+    subject: outcome.edit?.message,
+    tx: outcome.tx,
+  })
 }
 
 /**
@@ -110,20 +109,24 @@ export function hostFiles(root: string, host: string): string[] {
 }
 
 /** `glix host remove`: deletes `hosts/<host>/` and its line in the hosts region. */
-export async function removeHost(options: {root: string; host: string; dryRun?: boolean}, deps: MutationDeps): Promise<HostChangeResult> {
+export async function removeHost(
+  options: {root: string; host: string; dryRun?: boolean},
+  deps: MutationDeps,
+): Promise<MutationResult<HostRemoveDetails>> {
   const {host, root} = options
   const tree = hostTree(root, host)
   const files = [...tree.files].sort()
-  const message = `glix host remove ${host}: ${files.length} file(s)`
-  if (options.dryRun) return {changed: true, host, lockSkipped: false, locked: false, message, removed: files}
+  const subject = `glix host remove ${host}: ${files.length} file(s)`
+  const facts = {command: 'host remove', details: {removed: files}, dryRun: options.dryRun, hosts: [host], subject}
+  if (options.dryRun) return mutationResult(facts)
   const tx = await runTransaction(
     {...transactionOptions(deps, {command: 'host remove', files: [], hosts: [host], root}), remove: files},
     async () => {
       // Exactly the journaled files, then the directories, innermost first: a file that appeared since is never deleted unjournaled.
       for (const file of files) await removeInside(root, file)
       for (const dir of [...tree.dirs].reverse()) await rmdir(resolveInside(root, dir))
-      return {message}
+      return {message: subject}
     },
   )
-  return {changed: true, commit: tx.commit, host, lockSkipped: tx.lockSkipped, locked: tx.locked, message, removed: files}
+  return mutationResult({...facts, tx})
 }

@@ -24,6 +24,7 @@ import {assertOwnedRepo} from '../repo/ownership.js'
 import {runTransaction} from '../repo/transaction.js'
 import {assertField} from '../validate.js'
 import {type MutationDeps, transactionOptions} from './context.js'
+import {type MutationResult, mutationResult} from './mutation.js'
 
 /** The options of `glix init`. */
 export interface InitOptions {
@@ -38,16 +39,18 @@ export interface InitOptions {
   allowLocalCore?: boolean
 }
 
-/** What `glix init` did. */
-export interface InitResult {
+/** The details of `glix init` (see {@link MutationResult}). */
+export interface InitDetails {
   root: string
-  host: string
+  /** The primary user. */
   user: string
   system: string
   /** The repo (flake.nix, git) was created by this call. */
-  createdRepo: boolean
-  commit?: string
+  created_repo: boolean
 }
+
+/** What `glix init` did. */
+export type InitResult = MutationResult<InitDetails>
 
 /** Throws unless `system` looks like a Nix system tuple (`x86_64-linux`). */
 export function assertSystem(system: string): string {
@@ -113,14 +116,15 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
   let createdGit = false
   try {
     createdGit = await initRepo(root)
-    const result = await runTransaction(
+    const subject = `glix init: bootstrap host ${host}`
+    const tx = await runTransaction(
       transactionOptions(deps, {command: 'init', dirs: ['hosts', hostDir], files: [files.gitignore, files.module, files.manifest], hosts: [host], root}),
       async () => {
         if (!pathExists(join(root, files.flake))) await writeInside(root, files.flake, renderFlakeTemplate(choices))
         if (!pathExists(join(root, files.gitignore))) await writeInside(root, files.gitignore, GITIGNORE)
         await writeInside(root, files.module, renderHostModule(host, user))
         await writeInside(root, files.manifest, renderManifest(createManifest({primary_user: user, system})))
-        return {message: `glix init: bootstrap host ${host}`}
+        return {message: subject}
       },
     )
     const flake = (await readInside(root, files.flake))?.toString('utf8') ?? ''
@@ -131,7 +135,7 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
       )
     }
 
-    return {commit: result.commit, createdRepo: !isRepo, host, root, system, user}
+    return mutationResult({command: 'init', details: {created_repo: !isRepo, root, system, user}, hosts: [host], subject, tx})
   } catch (error) {
     // A repo this call created is removed again, so a retry starts clean.
     if (!existed) await rm(root, {force: true, recursive: true})

@@ -10,7 +10,8 @@ import {safeText} from '../ui/safe.js'
 import {assertReference, isAbsoluteLocalPath} from '../resolver/reference.js'
 import {assertPin} from './add.js'
 import type {MutationDeps} from './context.js'
-import {editManifest, type EditOutcome} from './edit.js'
+import {editManifest} from './edit.js'
+import {type MutationResult, mutationResult} from './mutation.js'
 
 /** Where a package change happens. */
 export interface PackageTarget {
@@ -20,19 +21,16 @@ export interface PackageTarget {
   dryRun?: boolean
 }
 
-/** What a package change did. */
-export interface PackageChangeResult {
-  host: string
+/** The details of `remove`, `enable`, `disable` and `set` (see {@link MutationResult}). */
+export interface PackageChangeDetails {
+  /** The package. */
   name: string
-  /** False when the package was already in the requested state. */
-  changed: boolean
-  message?: string
-  commit?: string
-  locked: boolean
-  lockSkipped: boolean
-  autoApply: boolean
+  /** The `key=value` pairs given to `set`. */
+  pairs?: SetPair[]
 }
 
+/** What a package change did. */
+export type PackageChangeResult = MutationResult<PackageChangeDetails>
 
 function withPackage(manifest: Manifest, name: string, entry: PackageEntry | undefined): Manifest {
   const packages = {...manifest.packages}
@@ -41,35 +39,28 @@ function withPackage(manifest: Manifest, name: string, entry: PackageEntry | und
   return {...manifest, packages}
 }
 
-function toResult(target: PackageTarget, outcome: EditOutcome, autoApply: boolean): PackageChangeResult {
-  return {
-    autoApply,
-    changed: outcome.edit !== undefined,
-    commit: outcome.tx?.commit,
-    host: target.host,
-    lockSkipped: outcome.tx?.lockSkipped ?? false,
-    locked: outcome.tx?.locked ?? false,
-    message: outcome.edit?.message,
-    name: target.name,
-  }
-}
-
 async function changePackage(
   target: PackageTarget,
   command: string,
   deps: MutationDeps,
   change: (entry: PackageEntry, manifest: Manifest) => {entry?: PackageEntry; summary: string} | undefined,
+  pairs?: SetPair[],
 ): Promise<PackageChangeResult> {
   assertName('host', target.host)
   assertName('package', target.name)
-  let autoApply = false
   const outcome = await editManifest({command, dryRun: target.dryRun, host: target.host, root: target.root}, deps, ({manifest}) => {
-    autoApply = manifest.settings.auto_apply
     const next = change(findPackage(manifest, target.host, target.name), manifest)
     if (!next) return undefined
     return {manifest: withPackage(manifest, target.name, next.entry), message: `glix ${command} ${target.host}: ${next.summary}`}
   })
-  return toResult(target, outcome, autoApply)
+  return mutationResult({
+    command,
+    details: pairs === undefined ? {name: target.name} : {name: target.name, pairs},
+    dryRun: target.dryRun,
+    hosts: [target.host],
+    subject: outcome.edit?.message,
+    tx: outcome.tx,
+  })
 }
 
 /** `glix remove <name>`. */
@@ -188,9 +179,15 @@ export function setPackage(
   options: {allowLocalPath?: boolean} = {},
 ): Promise<PackageChangeResult> {
   const pairs = parsePairs(rawPairs, (key) => PACKAGE_KEYS.has(key) || (key.startsWith(CONFIG_PREFIX) && key.length > CONFIG_PREFIX.length && !hasSpaceOrControl(key)), 'package')
-  return changePackage(target, 'set', deps, (entry) => {
-    const next = applyPackagePairs(entry, pairs, options)
-    if (JSON.stringify(next) === JSON.stringify(entry)) return undefined
-    return {entry: next, summary: `${target.name} ${summarisePairs(pairs)}`}
-  })
+  return changePackage(
+    target,
+    'set',
+    deps,
+    (entry) => {
+      const next = applyPackagePairs(entry, pairs, options)
+      if (JSON.stringify(next) === JSON.stringify(entry)) return undefined
+      return {entry: next, summary: `${target.name} ${summarisePairs(pairs)}`}
+    },
+    pairs,
+  )
 }

@@ -1,6 +1,7 @@
 /**
  * The read-only operations: `list`, `show`, `info`. Each returns a plain
- * object (what `--json` prints); rendering to text lives in the commands.
+ * object (what `--json` prints); rendering to text lives in
+ * src/formatters/{list,show,info}.ts.
  */
 import {readFile} from 'node:fs/promises'
 

@@ -15,21 +15,34 @@
 import {rmdir} from 'node:fs/promises'
 
 import {GlixError} from '../errors.js'
-import {isValidName} from '../names.js'
 import {removeInside, resolveInside, writeInside} from '../repo/fs.js'
 import {changedInCommit, headSubject, readAtRevision, resolveRevision, trackedChanges} from '../repo/git.js'
 import {runTransaction} from '../repo/transaction.js'
+import {compareNames, isValidName} from '../names.js'
 import {type MutationDeps, transactionOptions} from './context.js'
+import {type MutationResult, mutationResult} from './mutation.js'
+
+/** The details of `glix rollback`. */
+export interface RollbackDetails {
+  /** The reverted commit (full hash). */
+  reverted: string
+  reverted_subject: string
+  /** The files the reverted commit changed, put back as they were before it. */
+  files: string[]
+}
 
 /** What `glix rollback` did. */
-export interface RollbackResult {
-  reverted: string
-  revertedSubject: string
-  files: string[]
-  /** The hosts whose files the reverted commit changed (the ones `--apply` rebuilds). */
-  hosts: string[]
-  commit?: string
-  message: string
+export type RollbackResult = MutationResult<RollbackDetails>
+
+/** The hosts whose files `files` (repo-relative paths) belong to, sorted. */
+function hostsOf(files: string[]): string[] {
+  const hosts = new Set<string>()
+  for (const file of files) {
+    const match = /^hosts\/([^/]+)\//.exec(file)
+    if (match && isValidName(match[1])) hosts.add(match[1])
+  }
+
+  return [...hosts].sort(compareNames)
 }
 
 async function assertClean(root: string): Promise<void> {
@@ -39,19 +52,8 @@ async function assertClean(root: string): Promise<void> {
   }
 }
 
-/** The hosts a commit touched, from its paths (`hosts/<host>/…`). */
-export function hostsOfPaths(files: string[]): string[] {
-  const hosts = new Set<string>()
-  for (const file of files) {
-    const match = /^hosts\/([^/]+)\//.exec(file)
-    if (match && isValidName(match[1])) hosts.add(match[1])
-  }
-
-  return [...hosts].sort()
-}
-
 /** Runs `glix rollback`. */
-export async function rollback(options: {root: string}, deps: MutationDeps): Promise<RollbackResult> {
+export async function rollback(options: {root: string; dryRun?: boolean}, deps: MutationDeps): Promise<RollbackResult> {
   const {root} = options
   await assertClean(root)
   const head = await resolveRevision(root, 'HEAD')
@@ -71,6 +73,9 @@ export async function rollback(options: {root: string}, deps: MutationDeps): Pro
   const dirs = [...new Set(files.flatMap((file) => file.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))]
   // The subject `git revert` (and so the Go glix) writes: both tools' histories read alike.
   const message = `Revert "${subject}"`
+  // The hosts the reverted commit touched: the ones --apply and auto_apply rebuild.
+  const facts = {command: 'rollback', details: {files, reverted: head, reverted_subject: subject}, dryRun: options.dryRun, hosts: hostsOf(files), subject: message}
+  if (options.dryRun) return mutationResult(facts)
   const tx = await runTransaction(
     transactionOptions(deps, {command: 'rollback', dirs, files, hosts: [], root}),
     async (context) => {
@@ -92,5 +97,5 @@ export async function rollback(options: {root: string}, deps: MutationDeps): Pro
       return {message}
     },
   )
-  return {commit: tx.commit, files, hosts: hostsOfPaths(files), message, reverted: head, revertedSubject: subject}
+  return mutationResult({...facts, tx})
 }

@@ -8,18 +8,19 @@ import {listHosts, readAllManifests} from '../manifest/hosts.js'
 import {quoteForMessage} from '../names.js'
 import {runTransaction} from '../repo/transaction.js'
 import type {MutationDeps} from './context.js'
+import {type MutationResult, mutationResult} from './mutation.js'
 
 /** The inputs every user-packages flake has. */
 export const FIXED_INPUTS = ['glixos-core', 'home-manager', 'nixpkgs']
 
-/** What `glix update` did. */
-export interface UpdateResult {
+/** The details of `glix update`. */
+export interface UpdateDetails {
   /** The inputs asked for; empty means all. */
   inputs: string[]
-  changed: boolean
-  message: string
-  commit?: string
 }
+
+/** What `glix update` did. */
+export type UpdateResult = MutationResult<UpdateDetails>
 
 /** Runs `glix update`. `update` is the Nix call (injectable for tests). */
 export async function updateInputs(
@@ -38,7 +39,7 @@ export async function updateInputs(
   const inputs = [...new Set(options.inputs)]
   const host = options.host !== undefined && listHosts(root).includes(options.host) ? options.host : undefined
   // The Go glix's subject, host and Go's list notation included, so both tools' histories read alike.
-  const message = `glix update${host ? ` ${host}` : ''}: ${inputs.length === 0 ? 'all inputs' : `[${inputs.join(' ')}]`}`
+  const subject = `glix update${host ? ` ${host}` : ''}: ${inputs.length === 0 ? 'all inputs' : `[${inputs.join(' ')}]`}`
   const tx = await runTransaction(
     {
       afterWrite: async () => {},
@@ -50,8 +51,9 @@ export async function updateInputs(
     },
     async () => {
       await update(root, inputs)
-      return {message}
+      return {message: subject}
     },
   )
-  return {changed: tx.commit !== undefined, commit: tx.commit, inputs, message}
+  // flake.lock is every host's: update names none (rebuilding is the user's choice).
+  return mutationResult({command: 'update', details: {inputs}, hosts: [], subject, tx})
 }

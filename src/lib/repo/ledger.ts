@@ -54,14 +54,6 @@ export async function readLedger(root: string): Promise<Map<string, Deployment>>
   return ledger
 }
 
-/** The deployment of one host, or undefined when it was never deployed. */
-export async function readDeployment(root: string, host: string): Promise<Deployment | undefined> {
-  const ref = ledgerRef(host)
-  const result = await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], true)
-  if (result.code !== 0) return undefined
-  return {at: await deployedAt(root, ref), commit: result.stdout.trim(), host}
-}
-
 async function deployedAt(root: string, ref: string): Promise<string | undefined> {
   const result = await git(root, ['log', '--walk-reflogs', '-1', '--date=iso-strict', '--format=%gd', ref, '--'], true)
   const match = /@\{(.+)\}\s*$/.exec(result.stdout.trim())

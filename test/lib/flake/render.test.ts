@@ -6,7 +6,6 @@ import {
   collectInputs,
   conflictError,
   findConflicts,
-  compareNames,
   foldPin,
   inputUrl,
   nixString,
@@ -134,13 +133,6 @@ describe('inputUrl', () => {
 
   it('leaves a plain URL alone', () => {
     expect(inputUrl('git+https://example.org/r.git?ref=main')).to.equal('git+https://example.org/r.git?ref=main')
-  })
-})
-
-describe('compareNames', () => {
-  it('orders byte-wise, upper case before lower case, whatever the locale', () => {
-    expect(['b', 'a-b', 'Z', 'a_b', 'a', 'A'].sort(compareNames)).to.deep.equal(['A', 'Z', 'a', 'a-b', 'a_b', 'b'])
-    expect(compareNames('x', 'x')).to.equal(0)
   })
 })
 

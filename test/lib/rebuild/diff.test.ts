@@ -113,8 +113,10 @@ describe('diffManifests (glix plan)', () => {
       '~ settings  primary_user: (unset) -> "alice"',
       '+ firefox  github:NixOS/nixpkgs#firefox (system)',
       '+ greeting  github:owner/pkg-greeting (home)',
+      '~ greeting  config.message: (unset) -> "hi"',
+      '~ greeting  config.theme: (unset) -> "dark"',
       '+ old  github:owner/old-thing (system)',
-      '+ tool  github:owner/pkg-tool (system, disabled: not built)',
+      '+ tool  github:owner/pkg-tool (system, pin=abc, disabled: not built)',
     ])
   })
 

@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {UsageError} from '../../../src/lib/errors.js'
-import {behindHead, ledgerRef, readDeployment, readLedger, recordDeployment} from '../../../src/lib/repo/ledger.js'
+import {behindHead, ledgerRef, readLedger, recordDeployment} from '../../../src/lib/repo/ledger.js'
 
 describe('the deploy ledger', () => {
   let root: string
@@ -30,11 +30,11 @@ describe('the deploy ledger', () => {
   it('records, reads back and moves a deployment without touching branches', async () => {
     const first = commit('glix init: bootstrap host desktop')
     const second = commit('glix add desktop: firefox')
-    expect(await readDeployment(root, 'desktop')).to.equal(undefined)
+    expect((await readLedger(root)).get('desktop')).to.equal(undefined)
     await recordDeployment(root, 'desktop', first, 'glix rebuild switch')
     await recordDeployment(root, 'pi', second, 'glix rebuild boot')
     await recordDeployment(root, 'desktop', second, 'glix rebuild switch')
-    const desktop = await readDeployment(root, 'desktop')
+    const desktop = (await readLedger(root)).get('desktop')
     expect(desktop?.commit).to.equal(second)
     expect(desktop?.at).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/)
     const ledger = await readLedger(root)

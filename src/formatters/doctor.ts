@@ -1,23 +1,24 @@
 /**
- * The text output of `glix doctor`: one aligned line per check, then, with
- * `--fix`, the proposed (or applied) edit of flake.nix as a unified diff and
- * what is left to change by hand. Returns lines; printing is the command's.
- * Check messages, the diff and the advice quote repo content (names,
- * flake.nix lines), so they pass safe.ts on the way out.
+ * Text of `glix doctor`: one line per check, `STATUS  name  message`,
+ * names aligned; then, with `--fix`, the proposed (or applied) edit of
+ * flake.nix as a unified diff and what is left to change by hand. Check
+ * messages, the diff and the advice quote repo content (paths, the HEAD
+ * subject, manifest errors, flake.nix lines), so they pass the output
+ * boundary.
  */
-import type {DoctorFix, DoctorReport} from '../ops/doctor.js'
-import {safeBlock, safeText} from './safe.js'
+import type {DoctorFix, DoctorReport} from '../lib/ops/doctor.js'
+import {safeBlock, safeText} from '../lib/ui/safe.js'
 
-/** Renders a doctor report as lines of text. */
-export function renderDoctorReport(report: DoctorReport): string[] {
+/** Renders a doctor report. */
+export function formatDoctor(report: DoctorReport): string {
   const names = report.checks.map((check) => safeText(check.name))
-  const width = Math.max(...names.map((name) => name.length))
+  const width = Math.max(0, ...names.map((name) => name.length))
   const lines = report.checks.map((check, i) => `${check.status.padEnd(4)}  ${names[i].padEnd(width)}  ${safeText(check.message)}`)
-  if (report.fix) lines.push('', ...renderFix(report.fix))
-  return lines
+  if (report.fix) lines.push('', ...formatFix(report.fix))
+  return lines.join('\n')
 }
 
-function renderFix(fix: DoctorFix): string[] {
+function formatFix(fix: DoctorFix): string[] {
   if (fix.changes.length === 0 && fix.manual.length === 0) return ['nothing to fix in flake.nix']
   const lines: string[] = []
   if (fix.changes.length > 0) {
