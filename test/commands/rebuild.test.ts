@@ -13,9 +13,10 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {maxOverlap, readCalls, writeFakePrograms} from '../helpers/fake-rebuild.js'
+import {createNixRepo} from '../helpers/ledger-repo.js'
+import {describeNix, type NixFixtures} from '../helpers/nix.js'
 import {
   commitCount,
-  createRepo,
   expectOneLineError,
   git,
   glixBin,
@@ -49,13 +50,14 @@ interface Summary {
   hosts: HostResult[]
 }
 
-describe('glix rebuild', function () {
+describeNix('glix rebuild', function () {
   this.timeout(120_000)
   useHermeticGit()
   const tempDir = useTempDirs('suite')
   const env = useEnv()
   let root: string
   let bin: string
+  let fx: NixFixtures
   let logDir: string
   let logCount = 0
 
@@ -83,7 +85,7 @@ describe('glix rebuild', function () {
     logDir = path.join(tmp, 'logs')
     await mkdir(logDir)
     root = path.join(tmp, 'repo')
-    await createRepo(root, [
+    fx = await createNixRepo(root, path.join(tmp, 'fixtures'), [
       {host: 'laptop', user: 'alice'},
       {host: 'desktop', user: 'alice'},
       {host: 'pi', system: 'aarch64-linux', user: 'pi-user'},
@@ -239,7 +241,7 @@ describe('glix rebuild', function () {
         'laptop   build   failed (exit 1)  T',
         'pi       build   succeeded        T',
       ])
-      const err = lines(r.stderr).map((l) => l.replace(/\d+\.\ds/, 'T'))
+      const err = lines(r.stderr).map((l) => l.replace(/\d+\.\ds/, 'T').replace(/runs\/[^/]+\//, 'runs/RUN/'))
       expect(err).to.deep.equal([
         `desktop | started: nixos-rebuild build --flake ${root}#desktop`,
         'desktop | building desktop: step 1 of 2',
@@ -256,6 +258,7 @@ describe('glix rebuild', function () {
         'pi      | building pi: step 2 of 2',
         'pi      | done: pi',
         'pi      | succeeded in T',
+        `glix: full output: ${root}/.git/glix/runs/RUN/<host>.log; retry with \`glix rebuild --failed\``,
         'glix rebuild: 1 of 3 hosts failed: laptop',
       ])
     })
@@ -365,7 +368,7 @@ describe('glix rebuild', function () {
   describe('--apply after a mutation', () => {
     it('rebuilds the host with switch through its target host and records the new commit', async () => {
       const log = newLog()
-      const r = await glixBin(['add', '--dir', root, '--host=pi', '--no-lock', '--apply', '--name=fw', 'github:owner/raspi-firmware'], {
+      const r = await glixBin(['add', '--dir', root, '--host=pi', '--allow-local-path', '--apply', '--name=fw', fx.pkgHello], {
         env: {FAKE_REBUILD_LINES: '0', FAKE_REBUILD_LOG: log, PATH: `${bin}${path.delimiter}${process.env.PATH}`},
       })
       expect(r.code, r.stderr).to.equal(0)

@@ -29,6 +29,8 @@ export interface HostSettings {
   registry_url?: string
   target_host?: string
   build_host?: string
+  /** Where `status --probe` reads the host's running system (default /run/current-system). */
+  current_system_path?: string
   extra: Extra
 }
 
@@ -56,7 +58,7 @@ export interface Manifest {
 }
 
 /** The `[settings]` string keys, in canonical order after the two fixed keys. */
-export const OPTIONAL_SETTING_KEYS = ['system', 'primary_user', 'registry_url', 'target_host', 'build_host'] as const
+export const OPTIONAL_SETTING_KEYS = ['system', 'primary_user', 'registry_url', 'target_host', 'build_host', 'current_system_path'] as const
 
 /** A settings key holding an optional string. */
 export type OptionalSettingKey = (typeof OPTIONAL_SETTING_KEYS)[number]

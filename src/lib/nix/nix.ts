@@ -7,12 +7,13 @@
  */
 import {GlixError, ProcessError, UsageError} from '../errors.js'
 import {runProcess} from '../process.js'
-import {isRebuildAction, localHostName, REBUILD_ACTIONS, rebuildArgs as planArgs} from '../rebuild/plan.js'
-import {prepareRebuild} from '../rebuild/rebuild.js'
+import {NIX_FEATURES, rebuildArgs as planArgs} from '../rebuild/command-line.js'
+import {isRebuildAction, localHostName, REBUILD_ACTIONS} from '../rebuild/plan.js'
+import {prepareRebuild, startRebuildRun} from '../rebuild/rebuild.js'
 import {createRebuildSession} from '../rebuild/run.js'
 import {type Spawner, spawnStreaming} from '../rebuild/spawn.js'
 
-const FEATURES = ['--extra-experimental-features', 'nix-command flakes']
+const FEATURES = NIX_FEATURES
 
 /** Runs `nix flake lock` in `root` (creates or completes flake.lock). */
 export async function lockFlake(root: string, onStderr?: (chunk: string) => void): Promise<void> {
@@ -29,7 +30,7 @@ export async function lockFlake(root: string, onStderr?: (chunk: string) => void
   }
 }
 
-/** The argv of `nixos-rebuild` for one host (without target or build host; see lib/rebuild/plan.ts). */
+/** The argv of `nixos-rebuild` for one host (without target or build host; see lib/rebuild/command-line.ts). */
 export function rebuildArgs(root: string, host: string, action: string, extra: string[] = []): string[] {
   return planArgs(root, host, action, {extra})
 }
@@ -56,7 +57,7 @@ export async function rebuildHost(root: string, host: string, action = 'switch',
   }
 
   const [plan] = prepared.plans
-  const session = createRebuildSession(prepared.plans, {attach: true, cwd: root, ledger: prepared.ledger, spawn: spawnStreaming})
+  const session = createRebuildSession(prepared.plans, {attach: true, cwd: root, spawn: spawnStreaming, ...startRebuildRun(root, prepared)})
   const result = await session.run(plan)
   if (result.exit_code === undefined) throw new GlixError(result.error ?? 'nixos-rebuild could not start', {code: 'NO_REBUILD'})
   return result.exit_code

@@ -10,6 +10,8 @@ import {GlixError, UsageError} from '../errors.js'
 import {assertHost} from '../manifest/hosts.js'
 import {type HostSettings, OPTIONAL_SETTING_KEYS} from '../manifest/types.js'
 import {assertName, hasSpaceOrControl, quoteForMessage} from '../names.js'
+import {assertSystemPath} from '../rebuild/command-line.js'
+import {assertSshDestination} from '../rebuild/validate-shim.js'
 import {repoPaths} from '../repo/discover.js'
 import {runTransaction} from '../repo/transaction.js'
 import {type MutationDeps, transactionOptions} from './context.js'
@@ -18,7 +20,7 @@ import {assertSystem} from './init.js'
 import {parseBool, parsePairs, summarisePairs} from './packages.js'
 
 /** The settings `glix host set` changes. */
-export const HOST_KEYS = ['system', 'primary_user', 'default_scope', 'auto_apply', 'registry_url', 'target_host', 'build_host'] as const
+export const HOST_KEYS = ['system', 'primary_user', 'default_scope', 'auto_apply', 'registry_url', 'target_host', 'build_host', 'current_system_path'] as const
 
 /** What `host set` / `host remove` did. */
 export interface HostChangeResult {
@@ -51,6 +53,8 @@ export function applyHostPairs(settings: HostSettings, pairs: Array<{key: string
 
       if (optional === 'system') assertSystem(value)
       else if (optional === 'primary_user') assertName('user', value)
+      else if (optional === 'current_system_path') assertSystemPath(value)
+      else if (optional === 'target_host' || optional === 'build_host') assertSshDestination(value, key)
       else if (hasSpaceOrControl(value)) throw new UsageError(`${key} must not contain spaces or control characters`)
       next[optional] = value
     }
