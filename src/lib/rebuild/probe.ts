@@ -192,7 +192,7 @@ export async function createProbe(root: string, options: ProbeOptions = {}): Pro
 
     const running = answer.stdout.trim()
     if (!isStorePath(running)) {
-      return done({...probe, reason: `${target.path} points to ${JSON.stringify(escapeRemoteText(running))}, not a store path`, state: 'drifted'})
+      return done({...probe, reason: `${target.path} points to "${escapeRemoteText(running)}", not a store path`, state: 'drifted'})
     }
 
     probe.running = running
