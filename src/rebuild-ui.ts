@@ -10,7 +10,9 @@
  * (and, for rebuilds, the session's fail-fast, tail and ledger); this
  * module only schedules — `jobs` at a time, in order — and shows. A failed
  * host is a failed task but never stops the list (`exitOnError: false`).
- * Everything is drawn on stderr. Results come back in task order.
+ * Everything is drawn on stderr, and every text from outside glix (program
+ * output, error messages) passes safeText first. Results come back in
+ * task order.
  */
 import type {ListrTaskWrapper} from 'listr2'
 import {relative} from 'node:path'
@@ -18,6 +20,7 @@ import {relative} from 'node:path'
 import {changeOutcome, createChangeCheck, type HostChange} from './lib/rebuild/changed.js'
 import {createProbe, type HostProbe, probeOutcome, type ProbeOptions, type ProbeTarget} from './lib/rebuild/probe.js'
 import {hostLineWriter, type TaskOutcome} from './lib/rebuild/report.js'
+import {safeText} from './lib/ui/safe.js'
 import {runPool} from './lib/rebuild/run.js'
 
 /** How progress is shown. */
@@ -102,13 +105,13 @@ async function runTaskList<T>(tasks: HostTask<T>[], options: HostTasksOptions<T>
       task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, any, any>) => {
         const result = await hostTask.run({
           line(text) {
-            task.output = text
+            task.output = safeText(text)
           },
           started() {},
         })
         results.set(hostTask, result)
         const outcome = options.describe(result)
-        const title = `${titleOf(hostTask)}: ${outcome.text}`
+        const title = `${titleOf(hostTask)}: ${safeText(outcome.text)}`
         if (outcome.state === 'skipped') task.skip(title)
         else if (outcome.state === 'failed') throw new Error(title)
         else task.title = title

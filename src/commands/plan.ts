@@ -5,6 +5,7 @@ import {GlixCommand} from '../base-command.js'
 import {listHosts} from '../lib/manifest/hosts.js'
 import {changeSubject, describeChange, describeStatus, type HostPending, pendingChanges, type PlanResult} from '../lib/ops/plan.js'
 import {defaultEvalJobs, describeVerdict, type HostChange} from '../lib/rebuild/changed.js'
+import {safeText} from '../lib/ui/safe.js'
 import {checkChangedHosts, progressMode} from '../rebuild-ui.js'
 
 /** What `glix plan --changed` returns (and prints under --json). */
@@ -75,7 +76,8 @@ export default class Plan extends GlixCommand<typeof Plan> {
     changed.forEach((change, i) => {
       if (i > 0) this.log('')
       const host = byHost.get(change.host)
-      const head = change.reason === 'never deployed' || !host ? `${change.host}: ${describeVerdict(change)}` : `${change.host}: ${describeVerdict(change)} (${describeStatus(host)})`
+      const verdict = safeText(describeVerdict(change))
+      const head = change.reason === 'never deployed' || !host ? `${change.host}: ${verdict}` : `${change.host}: ${verdict} (${describeStatus(host)})`
       for (const line of host ? describeHost(host, head) : [head]) this.log(line)
     })
     if (changed.length > 0) this.log('')

@@ -11,6 +11,7 @@ import {prepareRebuild, selectFailedHosts, startRebuildRun} from '../lib/rebuild
 import {describeFinish, describeStart, rebuildOutcome, renderSummary} from '../lib/rebuild/report.js'
 import {createRebuildSession, failedHosts, type HostResult} from '../lib/rebuild/run.js'
 import {spawnStreaming} from '../lib/rebuild/spawn.js'
+import {safeBlock, safeText} from '../lib/ui/safe.js'
 import {checkChangedHosts, displayPath, type HostTask, progressMode, runHostTasks, type TaskIO} from '../rebuild-ui.js'
 
 /** What `glix rebuild` returns (and prints under --json). */
@@ -130,12 +131,12 @@ Each run keeps every host's outcome and output in .git/glix/runs/<time>/<host>.l
     if (!json) {
       if (mode === 'tty' && plans.length > 1) {
         for (const r of results.filter((r) => r.result === 'failed' && r.output_tail.length > 0)) {
-          this.logToStderr(`--- ${r.host}: last ${r.output_tail.length} line(s) of output ---\n${r.output_tail.join('\n')}`)
+          this.logToStderr(`--- ${r.host}: last ${r.output_tail.length} line(s) of output ---\n${safeBlock(r.output_tail.join('\n'))}`)
         }
       }
 
       this.log(renderSummary(results))
-      for (const r of results) if (r.warning) this.notice(`${r.host}: ${r.warning}`)
+      for (const r of results) if (r.warning) this.notice(`${r.host}: ${safeText(r.warning)}`)
       const deployed = results.filter((r) => r.deployed).map((r) => r.host)
       if (deployed.length > 0) this.notice(`recorded ${prepared.head!.slice(0, 12)} as deployed on ${deployed.join(', ')} (refs/glix/deployed/<host>)`)
       if (failed.length > 0) this.notice(`full output: ${displayPath(recording.runLog.dir)}/<host>.log; retry with \`glix rebuild --failed\``)

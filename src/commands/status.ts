@@ -7,6 +7,7 @@ import {type HostProbe, probeExitCode, readProbeTargets} from '../lib/rebuild/pr
 import {sshOptionsFromEnv} from '../lib/rebuild/command-line.js'
 import {describeLastRun, type FleetStatus, readFleetStatus} from '../lib/rebuild/status.js'
 import {describeStatus} from '../lib/ops/plan.js'
+import {safeText} from '../lib/ui/safe.js'
 import {renderTable} from '../lib/ui/table.js'
 import {displayPath, probeTargets, progressMode} from '../rebuild-ui.js'
 
@@ -69,7 +70,7 @@ export default class Status extends GlixCommand<typeof Status> {
     this.log(
       renderTable(
         ['HOST', 'TARGET', 'STATE', 'RUNNING', 'DETAIL'],
-        probes.map((p) => [p.host, p.target_host ?? '-', p.state, shortStorePath(p.running), p.reason ?? '']),
+        probes.map((p) => [p.host, p.target_host ?? '-', p.state, shortStorePath(p.running), safeText(p.reason ?? '')]),
       ),
     )
     if (exit === 0) return probed

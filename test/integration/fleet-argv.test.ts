@@ -111,7 +111,7 @@ describe('argv from repo content (recording nixos-rebuild and ssh)', function ()
     for (const flags of [['--target-host=-oProxyCommand=x'], ['--build-host', '-F/etc/passwd'], ['--target-host=-F/etc/passwd', '--build-host=b']]) {
       const r = await run(['rebuild', '--host=good', 'build', ...flags], log)
       expect(r.code, flags.join(' ')).to.equal(2)
-      expect(r.stderr).to.match(/--(target|build)-host: .* is not an SSH destination/)
+      expect(r.stderr).to.match(/--(target|build)-host: invalid (target|build)_host /)
     }
 
     expect(await readCalls(log)).to.deep.equal([])
@@ -146,6 +146,12 @@ describe('argv from repo content (recording nixos-rebuild and ssh)', function ()
       }
 
       for (const argv of probes) for (const arg of argv.slice(argv.indexOf('--') + 1)) expect(arg.startsWith('-'), arg).to.equal(false)
+      // What a host answers reaches the terminal escaped: no control byte but the newline.
+      const hostile = await run(['status', '--all-hosts', '--probe'], newLog(), {FAKE_SSH_ANSWER: '\u001B]0;pwned\u0007\u001B[2J/etc\u009B1m'})
+      expect(hostile.code).to.equal(1)
+      expect(hostile.stdout).to.include('points to "\\x1b]0;pwned\\x07\\x1b[2J/etc\\x9b1m", not a store path')
+      // eslint-disable-next-line no-control-regex
+      expect(`${hostile.stdout}${hostile.stderr}`).to.not.match(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/)
     } finally {
       await glixOk(['host', 'set', '--dir', root, '--host', 'evil', 'target_host=', 'current_system_path=', '--no-lock'])
     }

@@ -17,7 +17,7 @@
  */
 import {UsageError} from '../errors.js'
 import {assertName, quoteForMessage} from '../names.js'
-import {assertSshDestination} from './validate-shim.js'
+import {checkField, describeInvalid} from '../validate.js'
 
 /** The program of every rebuild. */
 export const REBUILD_COMMAND = 'nixos-rebuild'
@@ -37,6 +37,18 @@ export const PROBE_CONNECT_TIMEOUT = 10
 // An absolute path of plain segments: no shell syntax, no `..`, no whitespace.
 const SYSTEM_PATH = /^(?:\/[A-Za-z0-9_+@%=:,-][A-Za-z0-9._+@%=:,-]*)+$/
 
+/**
+ * Returns `value` when it is an SSH destination `[user@]host` (validate.ts),
+ * else throws a UsageError that names where it came from (`--target-host`,
+ * `hosts/pi/glix.toml`), when given.
+ */
+export function assertDestination(value: string, field: 'build_host' | 'target_host', source?: string): string {
+  const reason = checkField(field, value)
+  if (reason === undefined) return value
+  const message = describeInvalid(field, value, reason)
+  throw new UsageError(source ? `${source}: ${message}` : message, {code: 'INVALID_VALUE'})
+}
+
 /** Options of {@link rebuildArgs}. */
 export interface RebuildArgsOptions {
   /** `--target-host`: an SSH destination. */
@@ -54,8 +66,8 @@ export interface RebuildArgsOptions {
  */
 export function rebuildArgs(root: string, host: string, action: string, options: RebuildArgsOptions = {}): string[] {
   const args = [action, '--flake', `${root}#${assertName('host', host)}`]
-  if (options.targetHost) args.push('--target-host', assertSshDestination(options.targetHost, 'target_host'))
-  if (options.buildHost) args.push('--build-host', assertSshDestination(options.buildHost, 'build_host'))
+  if (options.targetHost) args.push('--target-host', assertDestination(options.targetHost, 'target_host'))
+  if (options.buildHost) args.push('--build-host', assertDestination(options.buildHost, 'build_host'))
   return [...args, ...(options.extra ?? [])]
 }
 
@@ -126,7 +138,7 @@ export function probeArgs(destination: string, systemPath: string, options: Prob
     '-o',
     `ConnectTimeout=${timeout}`,
     '--',
-    assertSshDestination(destination, 'target_host'),
+    assertDestination(destination, 'target_host'),
     'readlink',
     assertSystemPath(systemPath),
   ]

@@ -13,8 +13,7 @@ import os from 'node:os'
 
 import {GlixError, UsageError} from '../errors.js'
 import type {HostSettings} from '../manifest/types.js'
-import {REBUILD_COMMAND, rebuildArgs} from './command-line.js'
-import {assertSshDestination} from './validate-shim.js'
+import {assertDestination, REBUILD_COMMAND, rebuildArgs} from './command-line.js'
 
 /** The actions of `glix rebuild`, in the order help shows them. */
 export const REBUILD_ACTIONS = ['switch', 'boot', 'test', 'build', 'dry-build', 'dry-activate'] as const
@@ -91,8 +90,8 @@ export function planRebuilds(options: PlanOptions): HostPlan[] {
     })
   }
 
-  if (options.targetHost) assertSshDestination(options.targetHost, '--target-host')
-  if (options.buildHost) assertSshDestination(options.buildHost, '--build-host')
+  if (options.targetHost) assertDestination(options.targetHost, 'target_host', '--target-host')
+  if (options.buildHost) assertDestination(options.buildHost, 'build_host', '--build-host')
   const plans = options.hosts.map(({host, settings}): HostPlan => {
     const targetHost = nonEmpty(options.targetHost) ?? settings.target_host
     const buildHost = nonEmpty(options.buildHost) ?? settings.build_host

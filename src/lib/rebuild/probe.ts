@@ -15,7 +15,8 @@
  * the whole probe, as a rebuild refuses it); ssh runs with the argv of
  * command-line.ts, never prompts and gives up after its connect timeout;
  * what the host answers is untrusted — only a plain store path counts as
- * an answer, and text from ssh is kept with control characters escaped;
+ * an answer, and text from ssh is kept clipped to one line of at most 300
+ * characters (callers escape it for the terminal; JSON stays exact);
  * at most `evalJobs` evaluations run at once, however many hosts are
  * probed at once.
  */
@@ -25,9 +26,8 @@ import {runProcess} from '../process.js'
 import {repoPaths} from '../repo/discover.js'
 import {type DeployedState, readDeployedStates} from '../repo/ledger.js'
 import type {TaskOutcome} from './report.js'
-import {assertSystemPath, DEFAULT_CURRENT_SYSTEM_PATH, PROBE_CONNECT_TIMEOUT, probeArgs, SSH_COMMAND} from './command-line.js'
+import {assertDestination, assertSystemPath, DEFAULT_CURRENT_SYSTEM_PATH, PROBE_CONNECT_TIMEOUT, probeArgs, SSH_COMMAND} from './command-line.js'
 import {evaluateSystem, isStorePath, type SystemEvaluator} from './system.js'
-import {assertSshDestination} from './validate-shim.js'
 
 /** Where a host stands. */
 export type ProbeState = 'behind' | 'drifted' | 'in sync' | 'not probed' | 'unreachable'
@@ -78,13 +78,9 @@ export interface ProbeOptions {
   now?: () => number
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/g
-
-/** `text` on one line with control characters escaped (`\x1b`), at most 300 characters: for text a remote host sent. */
-export function escapeRemoteText(text: string): string {
-  const flat = text.replaceAll(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat
+/** At most 300 characters of a text a remote host sent (it is kept as sent: output escapes it, JSON stays exact). */
+export function clipRemoteText(text: string): string {
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text
 }
 
 function lastLine(text: string): string {
@@ -118,7 +114,7 @@ export async function readProbeTargets(root: string, hosts: string[]): Promise<P
       const {settings} = (await readManifest(repoPaths.manifest(root, host))).manifest
       const where = `hosts/${host}/glix.toml`
       const target: ProbeTarget = {host, path: assertSystemPath(settings.current_system_path ?? DEFAULT_CURRENT_SYSTEM_PATH, `${where}: current_system_path`)}
-      if (settings.target_host) target.destination = assertSshDestination(settings.target_host, `${where}: target_host`)
+      if (settings.target_host) target.destination = assertDestination(settings.target_host, 'target_host', where)
       return target
     }),
   )
@@ -185,14 +181,14 @@ export async function createProbe(root: string, options: ProbeOptions = {}): Pro
     probe.target_host = target.destination
     const answer = await ssh(probeArgs(target.destination, target.path, {connectTimeout, sshOptions: options.sshOptions}))
     if (answer.code !== 0) {
-      const why = escapeRemoteText(lastLine(answer.stderr) || `ssh exited with status ${answer.code}`)
+      const why = clipRemoteText(lastLine(answer.stderr) || `ssh exited with status ${answer.code}`)
       const reason = answer.code === 255 ? why : `readlink ${target.path} failed on the host: ${why}`
       return done({...probe, reason, state: 'unreachable'})
     }
 
     const running = answer.stdout.trim()
     if (!isStorePath(running)) {
-      return done({...probe, reason: `${target.path} points to "${escapeRemoteText(running)}", not a store path`, state: 'drifted'})
+      return done({...probe, reason: `${target.path} points to "${clipRemoteText(running)}", not a store path`, state: 'drifted'})
     }
 
     probe.running = running

@@ -4,6 +4,7 @@
  * return strings or take a `write` callback; printing is the caller's job.
  * No colour, no cursor movement: this output goes to logs and pipes.
  */
+import {safeText} from '../ui/safe.js'
 import {renderTable} from '../ui/table.js'
 import {describeCommand, type HostPlan} from './plan.js'
 import type {HostResult} from './run.js'
@@ -42,11 +43,12 @@ export function describeFinish(result: HostResult): string {
 
 /**
  * Returns a writer of plain lines about hosts, each prefixed with the host
- * name padded to the widest of `hosts`: `desktop | <text>`.
+ * name padded to the widest of `hosts`: `desktop | <text>`. The text is
+ * made safe for a terminal (it is often program output).
  */
 export function hostLineWriter(hosts: string[], write: (line: string) => void): (host: string, text: string) => void {
   const width = Math.max(0, ...hosts.map((h) => h.length))
-  return (host, text) => write(`${host.padEnd(width)} | ${text}`)
+  return (host, text) => write(`${host.padEnd(width)} | ${safeText(text)}`)
 }
 
 /** How a finished host looks in progress output: its state, one line of text, and warnings. */
