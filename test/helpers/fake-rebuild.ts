@@ -6,7 +6,8 @@
  * The fake nixos-rebuild appends one JSON line per call to
  * `$FAKE_REBUILD_LOG` — its argv, the host of its `--flake` reference, and
  * start and end times — prints `$FAKE_REBUILD_LINES` lines of output (on
- * stdout and stderr) `$FAKE_REBUILD_DELAY` ms apart, and exits 1 when the
+ * stdout and stderr, each padded with `$FAKE_REBUILD_PAD` dots)
+ * `$FAKE_REBUILD_DELAY` ms apart, and exits 1 when the
  * host is listed in `$FAKE_REBUILD_FAIL` (comma-separated). With
  * `FAKE_REBUILD_LINES=0` it prints nothing but a failure's error line.
  * The fake nix-collect-garbage logs its argv the same way and prints two lines.
@@ -35,12 +36,13 @@ const host = flake.includes('#') ? flake.slice(flake.lastIndexOf('#') + 1) : und
 const fail = (process.env.FAKE_REBUILD_FAIL || '').split(',').includes(host)
 const lines = Number(process.env.FAKE_REBUILD_LINES || 3)
 const delay = Number(process.env.FAKE_REBUILD_DELAY || 100)
+const pad = '.'.repeat(Number(process.env.FAKE_REBUILD_PAD || 0))
 const start = Date.now()
 let i = 0
 function step() {
   if (i < lines) {
     i++
-    const text = 'building ' + host + ': step ' + i + ' of ' + lines + '\\n'
+    const text = 'building ' + host + ': step ' + i + ' of ' + lines + pad + '\\n'
     if (i % 2) process.stderr.write(text)
     else process.stdout.write(text)
     setTimeout(step, delay)
