@@ -138,10 +138,7 @@ export async function checkChangedHosts(root: string, hosts: string[], options: 
   const tasks = hosts.map(
     (host): HostTask<HostChange> => ({
       host,
-      async run(io) {
-        io.started('evaluating')
-        return check(host)
-      },
+      run: (io) => check(host, () => io.started('evaluating')),
       title: 'evaluate',
     }),
   )

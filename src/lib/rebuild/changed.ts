@@ -38,8 +38,8 @@ export interface HostChange {
   duration_ms: number
 }
 
-/** Checks one host. */
-export type ChangeCheck = (host: string) => Promise<HostChange>
+/** Checks one host; `evaluating` is called when (and only when) its evaluation starts. */
+export type ChangeCheck = (host: string, evaluating?: () => void) => Promise<HostChange>
 
 /** Options of {@link createChangeCheck}. */
 export interface ChangeCheckOptions {
@@ -56,13 +56,14 @@ export async function createChangeCheck(root: string, options: ChangeCheckOption
   const evaluate = options.evaluate ?? evaluateSystem
   const now = options.now ?? Date.now
   const states = await readDeployedStates(root)
-  return async (host) => {
+  return async (host, evaluating) => {
     const state = states.get(host)
     if (!state) return {changed: true, duration_ms: 0, host, reason: 'never deployed'}
     const recorded = state.record?.system
     if (!recorded) return {changed: true, deployed: state.commit, duration_ms: 0, host, reason: 'no recorded system'}
     const base = {deployed: state.commit, deployed_drv: recorded.drv_path, host}
     const start = now()
+    evaluating?.()
     try {
       const {drv_path} = await evaluate(root, host)
       const changed = drv_path !== recorded.drv_path
