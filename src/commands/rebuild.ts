@@ -109,7 +109,8 @@ Each run keeps every host's outcome and output in .git/glix/runs/<time>/<host>.l
     if (action !== undefined && !isRebuildAction(action)) throw new UsageError(`unknown action "${action}"`)
     const prepared = await prepareRebuild({
       action: action ?? 'switch',
-      allHosts: flags['all-hosts'],
+      // With --changed, the evaluation chose the hosts (among all of them, with --all-hosts).
+      allHosts: flags['all-hosts'] && !flags.changed,
       buildHost: flags['build-host'],
       extra: this.passthrough,
       force: flags.force,

@@ -57,9 +57,9 @@ describeNix('--changed with real nix (integration)', function () {
   }
 
   /** `glix rebuild --changed switch`; returns the hosts nixos-rebuild ran for. */
-  async function rebuildChanged(): Promise<string[]> {
+  async function rebuildChanged(...extra: string[]): Promise<string[]> {
     const log = newLog()
-    const r = await glixBin(['rebuild', '--changed', 'switch', '--dir', root], {env: env({FAKE_REBUILD_LOG: log})})
+    const r = await glixBin(['rebuild', '--changed', 'switch', '--dir', root, ...extra], {env: env({FAKE_REBUILD_LOG: log})})
     expect(r.code, r.stderr).to.equal(0)
     return (await readCalls(log)).map((c) => c.host!).sort()
   }
@@ -118,7 +118,7 @@ describeNix('--changed with real nix (integration)', function () {
     expect(plan.changed).to.deep.equal(['mail'])
     expect(plan.hosts.map((h) => h.host)).to.deep.equal(['mail'])
     expect(plan.hosts[0].changes).to.deep.equal([{from: '3', key: 'config.level', kind: 'changed', package: 'tool', to: '5'}])
-    expect(await rebuildChanged()).to.deep.equal(['mail'])
+    expect(await rebuildChanged('--all-hosts')).to.deep.equal(['mail'])
     expect((await planChanged()).changed).to.deep.equal([])
   })
 

@@ -178,20 +178,49 @@ export async function readDeployedStates(root: string): Promise<Map<string, Depl
   return states
 }
 
-/** Every host with a ledger entry, sorted by name. Entries whose name is not a valid host name are ignored. */
+/**
+ * Every host with a ledger entry, sorted by name. Entries whose name is not
+ * a valid host name are ignored. Two git calls, however many hosts.
+ */
 export async function readLedger(root: string): Promise<Map<string, Deployment>> {
   const result = await git(root, ['for-each-ref', '--format=%(refname)%00%(objectname)', LEDGER_NAMESPACE], true)
   const ledger = new Map<string, Deployment>()
   if (result.code !== 0) return ledger
+  const refs: Array<[string, string, string]> = []
   for (const line of result.stdout.split('\n')) {
     const [ref, commit] = line.split('\0')
     if (!ref || !commit) continue
     const host = ref.slice(LEDGER_NAMESPACE.length)
-    if (!isValidName(host)) continue
-    ledger.set(host, {at: await deployedAt(root, ref), commit, host})
+    if (isValidName(host)) refs.push([ref, host, commit])
+  }
+
+  const times = await deployTimes(
+    root,
+    refs.map(([ref]) => ref),
+  )
+  for (const [ref, host, commit] of refs.sort((a, b) => (a[1] < b[1] ? -1 : 1))) {
+    const at = times.get(ref)
+    ledger.set(host, at === undefined ? {commit, host} : {at, commit, host})
   }
 
   return ledger
+}
+
+/** When each of `refs` was last written, from their reflogs (one git call; refs without a reflog are absent). */
+async function deployTimes(root: string, refs: string[]): Promise<Map<string, string>> {
+  const times = new Map<string, string>()
+  if (refs.length === 0) return times
+  const result = await git(root, ['log', '--walk-reflogs', '--date=iso-strict', '--format=%gD', ...refs, '--'], true)
+  if (result.code !== 0) return times
+  for (const line of result.stdout.split('\n')) {
+    const match = /^(.+)@\{(.+)\}$/.exec(line.trim())
+    if (!match) continue
+    const [, ref, at] = match
+    const known = times.get(ref)
+    if (known === undefined || Date.parse(at) > Date.parse(known)) times.set(ref, at)
+  }
+
+  return times
 }
 
 /** The deployment of one host, or undefined when it was never deployed. */
@@ -199,13 +228,9 @@ export async function readDeployment(root: string, host: string): Promise<Deploy
   const ref = ledgerRef(host)
   const result = await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], true)
   if (result.code !== 0) return undefined
-  return {at: await deployedAt(root, ref), commit: result.stdout.trim(), host}
-}
-
-async function deployedAt(root: string, ref: string): Promise<string | undefined> {
-  const result = await git(root, ['log', '--walk-reflogs', '-1', '--date=iso-strict', '--format=%gd', ref, '--'], true)
-  const match = /@\{(.+)\}\s*$/.exec(result.stdout.trim())
-  return result.code === 0 && match ? match[1] : undefined
+  const at = (await deployTimes(root, [ref])).get(ref)
+  const commit = result.stdout.trim()
+  return at === undefined ? {commit, host} : {at, commit, host}
 }
 
 /** How a deployed commit relates to HEAD. */
@@ -218,8 +243,23 @@ export interface Behind {
   ancestor: boolean
 }
 
-/** Counts the commits between `deployed` and `head`. */
-export async function behindHead(root: string, deployed: string, head: string): Promise<Behind> {
+// Commits never change, so neither does how far one is behind another: many hosts share a deployed commit.
+const behindCache = new Map<string, Promise<Behind>>()
+
+/** Counts the commits between `deployed` and `head` (once per pair and repo in a process). */
+export function behindHead(root: string, deployed: string, head: string): Promise<Behind> {
+  const key = `${root}\0${deployed}\0${head}`
+  let behind = behindCache.get(key)
+  if (!behind) {
+    behind = countBehind(root, deployed, head)
+    behindCache.set(key, behind)
+    behind.catch(() => behindCache.delete(key))
+  }
+
+  return behind
+}
+
+async function countBehind(root: string, deployed: string, head: string): Promise<Behind> {
   const [log, ancestor] = await Promise.all([
     git(root, ['log', '--format=%s', `${deployed}..${head}`, '--']),
     git(root, ['merge-base', '--is-ancestor', deployed, head], true),
