@@ -110,7 +110,7 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
         if (!existsSync(repoPaths.flake(root))) await writeFile(repoPaths.flake(root), renderFlakeTemplate(choices))
         if (!existsSync(join(root, '.gitignore'))) await writeFile(join(root, '.gitignore'), GITIGNORE)
         mkdirSync(repoPaths.hostDir(root, host), {recursive: true})
-        await writeFile(join(repoPaths.hostDir(root, host), 'default.nix'), renderHostModule(host))
+        await writeFile(join(repoPaths.hostDir(root, host), 'default.nix'), renderHostModule(host, user))
         await writeManifest(repoPaths.manifest(root, host), createManifest({primary_user: user, system}))
         return {message: `glix init: bootstrap host ${host}`}
       },
