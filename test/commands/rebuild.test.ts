@@ -7,15 +7,18 @@
  * test/integration/rebuild-tty.test.ts.
  */
 import {expect} from 'chai'
-import {execFileSync} from 'node:child_process'
-import {mkdir} from 'node:fs/promises'
+import {execFileSync, spawn} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {mkdir, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
 import {maxOverlap, readCalls, writeFakePrograms} from '../helpers/fake-rebuild.js'
+import {createNixRepo} from '../helpers/ledger-repo.js'
+import {describeNix, type NixFixtures} from '../helpers/nix.js'
 import {
+  BIN,
   commitCount,
-  createRepo,
   expectOneLineError,
   git,
   glixBin,
@@ -49,13 +52,14 @@ interface Summary {
   hosts: HostResult[]
 }
 
-describe('glix rebuild', function () {
+describeNix('glix rebuild', function () {
   this.timeout(120_000)
   useHermeticGit()
   const tempDir = useTempDirs('suite')
   const env = useEnv()
   let root: string
   let bin: string
+  let fx: NixFixtures
   let logDir: string
   let logCount = 0
 
@@ -83,7 +87,7 @@ describe('glix rebuild', function () {
     logDir = path.join(tmp, 'logs')
     await mkdir(logDir)
     root = path.join(tmp, 'repo')
-    await createRepo(root, [
+    fx = await createNixRepo(root, path.join(tmp, 'fixtures'), [
       {host: 'laptop', user: 'alice'},
       {host: 'desktop', user: 'alice'},
       {host: 'pi', system: 'aarch64-linux', user: 'pi-user'},
@@ -239,7 +243,7 @@ describe('glix rebuild', function () {
         'laptop   build   failed (exit 1)  T',
         'pi       build   succeeded        T',
       ])
-      const err = lines(r.stderr).map((l) => l.replace(/\d+\.\ds/, 'T'))
+      const err = lines(r.stderr).map((l) => l.replace(/\d+\.\ds/, 'T').replace(/runs\/[^/]+\//, 'runs/RUN/'))
       expect(err).to.deep.equal([
         `desktop | started: nixos-rebuild build --flake ${root}#desktop`,
         'desktop | building desktop: step 1 of 2',
@@ -256,6 +260,7 @@ describe('glix rebuild', function () {
         'pi      | building pi: step 2 of 2',
         'pi      | done: pi',
         'pi      | succeeded in T',
+        `glix: full output: ${root}/.git/glix/runs/RUN/<host>.log; retry with \`glix rebuild --failed\``,
         'glix rebuild: 1 of 3 hosts failed: laptop',
       ])
     })
@@ -365,7 +370,7 @@ describe('glix rebuild', function () {
   describe('--apply after a mutation', () => {
     it('rebuilds the host with switch through its target host and records the new commit', async () => {
       const log = newLog()
-      const r = await glixBin(['add', '--dir', root, '--host=pi', '--no-lock', '--apply', '--name=fw', 'github:owner/raspi-firmware'], {
+      const r = await glixBin(['add', '--dir', root, '--host=pi', '--allow-local-path', '--apply', '--name=fw', fx.pkgHello], {
         env: {FAKE_REBUILD_LINES: '0', FAKE_REBUILD_LOG: log, PATH: `${bin}${path.delimiter}${process.env.PATH}`},
       })
       expect(r.code, r.stderr).to.equal(0)
@@ -377,13 +382,154 @@ describe('glix rebuild', function () {
     it('refuses to switch another host here, after the commit, and says the change is committed', async () => {
       const log = newLog()
       const commits = commitCount(root)
-      const r = await glixBin(['add', '--dir', root, '--host=laptop', '--no-lock', '--apply', '--name=thing', 'github:owner/thing'], {
+      const r = await glixBin(['add', '--dir', root, '--host=laptop', '--allow-local-path', '--apply', '--name=thing', fx.pkgTool], {
         env: {FAKE_REBUILD_LOG: log, PATH: `${bin}${path.delimiter}${process.env.PATH}`},
       })
       expect(r.code).to.equal(1)
       expect(lines(r.stderr).at(-1)).to.match(/^glix add: the change is committed but not applied: refusing to switch host laptop on this machine/)
       expect(commitCount(root)).to.equal(commits + 1)
       expect(await readCalls(log)).to.deep.equal([])
+    })
+  })
+
+  describe('run logs and --failed', () => {
+    const runsDir = () => path.join(root, '.git', 'glix', 'runs')
+    const runIds = () => (existsSync(runsDir()) ? readdirSync(runsDir()).sort() : [])
+    const readRunJson = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as {action: string; finished_at?: string; hosts: Array<{host: string; result: string}>}
+
+    it('keeps each host\'s outcome and full output under .git/glix/runs/<time>/', async () => {
+      const r = await rebuild(['--all-hosts', 'build', '--json'], {FAKE_REBUILD_FAIL: 'laptop', FAKE_REBUILD_LOG: newLog()})
+      expect(r.code).to.equal(1)
+      const summary = JSON.parse(r.stdout) as Summary & {run: string}
+      expect(path.dirname(summary.run)).to.equal(runsDir())
+      expect(path.basename(summary.run)).to.match(/^\d{4}-\d\d-\d\dT\d{6}\.\d{3}Z$/)
+      const run = readRunJson(summary.run)
+      expect(run.action).to.equal('build')
+      expect(run.finished_at).to.be.a('string')
+      expect(run.hosts.map((h) => [h.host, h.result])).to.deep.equal([
+        ['desktop', 'succeeded'],
+        ['laptop', 'failed'],
+        ['pi', 'succeeded'],
+      ])
+      expect(summary.hosts.map((h) => (h as HostResult & {log: string}).log)).to.deep.equal(['desktop', 'laptop', 'pi'].map((h) => path.join(summary.run, `${h}.log`)))
+      const log = lines(readFileSync(path.join(summary.run, 'laptop.log'), 'utf8'))
+      expect(log[0]).to.equal(`# glix rebuild: nixos-rebuild build --flake ${root}#laptop`)
+      expect(log.slice(2)).to.deep.equal([
+        'building laptop: step 1 of 2',
+        'building laptop: step 2 of 2',
+        "error: builder for '/nix/store/0000-nixos-system-laptop.drv' failed with exit code 1",
+        log.at(-1),
+      ])
+      expect(log.at(-1)).to.match(/^# failed \(exit 1\) after \d+ ms: nixos-rebuild build exited with status 1$/)
+    })
+
+    it('--failed re-runs exactly the hosts the last run failed, with that run\'s action', async () => {
+      const first = await rebuild(['--all-hosts', 'dry-build'], {FAKE_REBUILD_FAIL: 'laptop,pi', FAKE_REBUILD_LOG: newLog()})
+      expect(first.code).to.equal(1)
+      expect(first.stderr).to.include('retry with `glix rebuild --failed`')
+      const log = newLog()
+      const retry = await rebuild(['--failed', '--json'], {FAKE_REBUILD_FAIL: 'pi', FAKE_REBUILD_LOG: log})
+      expect(retry.code).to.equal(1)
+      expect((await readCalls(log)).map((c) => c.argv)).to.deep.equal([
+        ['dry-build', '--flake', `${root}#laptop`],
+        ['dry-build', '--flake', `${root}#pi`, '--target-host', 'root@pi.local'],
+      ])
+      // The retry is the last run now: only pi is left.
+      const again = newLog()
+      const r = await rebuild(['--failed', 'build'], {FAKE_REBUILD_LOG: again})
+      expect(r.code, r.stderr).to.equal(0)
+      expect((await readCalls(again)).map((c) => c.argv)).to.deep.equal([['build', '--flake', `${root}#pi`, '--target-host', 'root@pi.local']])
+      const none = newLog()
+      const nothing = await rebuild(['--failed'], {FAKE_REBUILD_LOG: none})
+      expect(nothing.code).to.equal(0)
+      expect(nothing.stdout).to.match(/^nothing to rebuild: every host of the last run \(\S+\) succeeded\n$/)
+      expect(await readCalls(none)).to.deep.equal([])
+    })
+
+    it('--failed also takes the hosts --fail-fast skipped', async () => {
+      await rebuild(['--all-hosts', 'build', '--fail-fast'], {FAKE_REBUILD_FAIL: 'desktop', FAKE_REBUILD_LOG: newLog()})
+      const log = newLog()
+      const r = await rebuild(['--failed'], {FAKE_REBUILD_LOG: log})
+      expect(r.code, r.stderr).to.equal(0)
+      expect((await readCalls(log)).map((c) => c.host)).to.deep.equal(['desktop', 'laptop', 'pi'])
+    })
+
+    it('--failed retries the hosts of a run that was killed half-way', async () => {
+      const log = newLog()
+      const child = spawn(process.execPath, [BIN, 'rebuild', '--dir', root, '--all-hosts', 'build', '--jobs=1'], {
+        env: {...process.env, FAKE_REBUILD_DELAY: '400', FAKE_REBUILD_LINES: '50', FAKE_REBUILD_LOG: log, PATH: `${bin}${path.delimiter}${process.env.PATH}`},
+        stdio: 'ignore',
+      })
+      const deadline = Date.now() + 60_000
+      let running: string | undefined
+      while (Date.now() < deadline) {
+        const [latest] = runIds().reverse()
+        const hosts = latest ? readRunJson(path.join(runsDir(), latest)).hosts : []
+        running = hosts.find((h) => h.result === 'running')?.host
+        if (running) break
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+
+      expect(running, 'a host started').to.equal('desktop')
+      child.kill('SIGKILL')
+      await new Promise((resolve) => child.once('exit', resolve))
+      const status = await glixOk(['status', '--dir', root, '--all-hosts', '--json'])
+      const lastRuns = (status.result as {hosts: Array<{host: string; last_run?: {result: string}}>}).hosts.map((h) => [h.host, h.last_run?.result])
+      expect(lastRuns).to.deep.equal([
+        ['desktop', 'interrupted'],
+        ['laptop', 'interrupted'],
+        ['pi', 'interrupted'],
+      ])
+      const retry = newLog()
+      const r = await rebuild(['--failed'], {FAKE_REBUILD_LOG: retry})
+      expect(r.code, r.stderr).to.equal(0)
+      expect((await readCalls(retry)).map((c) => c.argv[0] + ' ' + c.host)).to.deep.equal(['build desktop', 'build laptop', 'build pi'])
+    })
+
+    it('caps a host\'s log at 1 MiB, keeping its start and its end', async () => {
+      // 3000 lines of about 430 bytes: 1.3 MB of output.
+      const r = await rebuild(['--host=pi', 'build', '--json'], {FAKE_REBUILD_DELAY: '0', FAKE_REBUILD_LINES: '3000', FAKE_REBUILD_LOG: newLog(), FAKE_REBUILD_PAD: '400'})
+      expect(r.code, r.stderr).to.equal(0)
+      const file = (JSON.parse(r.stdout) as Summary).hosts[0] as HostResult & {log: string}
+      const size = statSync(file.log).size
+      expect(size).to.be.within(1024 * 1024 - 1000, 1024 * 1024 + 100)
+      const text = readFileSync(file.log, 'utf8')
+      expect(text).to.include(`building pi: step 1 of 3000${'.'.repeat(400)}\n`)
+      expect(text).to.match(/\n# … \d+ line\(s\), \d+ bytes left out \(log cap\) …\n/)
+      expect(text).to.include(`building pi: step 3000 of 3000${'.'.repeat(400)}\ndone: pi\n# succeeded (exit 0)`)
+    })
+
+    it('prunes old runs when a new one starts, keeping the newest 20 and each host\'s newest', async () => {
+      await rm(runsDir(), {force: true, recursive: true})
+      // What earlier runs left: pi's only run is the oldest.
+      const old = (day: number, host: string) => {
+        const dir = path.join(runsDir(), `2020-01-${String(day).padStart(2, '0')}T000000.000Z`)
+        mkdirSync(dir, {recursive: true})
+        writeFileSync(path.join(dir, 'run.json'), JSON.stringify({action: 'build', finished_at: '2020-01-01T00:00:00.000Z', hosts: [{host, result: 'succeeded'}], pid: 1, started_at: '2020-01-01T00:00:00.000Z'}))
+      }
+
+      old(1, 'pi')
+      for (let day = 2; day <= 30; day++) old(day, 'desktop')
+      const r = await rebuild(['--host=laptop', 'build'], {FAKE_REBUILD_LOG: newLog()})
+      expect(r.code, r.stderr).to.equal(0)
+      const ids = runIds()
+      expect(ids).to.have.lengthOf(21)
+      expect(ids[0]).to.equal('2020-01-01T000000.000Z')
+      expect(ids[1]).to.equal('2020-01-12T000000.000Z')
+      expect(ids.at(-2)).to.equal('2020-01-30T000000.000Z')
+    })
+  })
+
+  describe('system records', () => {
+    it('a switch records the system nix evaluates for the host beside the deployed commit', async () => {
+      const r = await rebuild(['--host=pi', 'switch', '--json'], {FAKE_REBUILD_LOG: newLog()})
+      expect(r.code, r.stderr).to.equal(0)
+      const [host] = (JSON.parse(r.stdout) as Summary).hosts as Array<HostResult & {system: {drv_path: string; out_path: string}}>
+      const nix = (attr: string) =>
+        execFileSync('nix', ['--extra-experimental-features', 'nix-command flakes', 'eval', '--raw', `${root}#nixosConfigurations.pi.config.system.build.toplevel.${attr}`], {encoding: 'utf8'})
+      expect(host.system).to.deep.equal({drv_path: nix('drvPath'), out_path: nix('outPath')})
+      const record = JSON.parse(git(root, 'cat-file', 'blob', 'refs/glix/system/pi')) as Record<string, unknown>
+      expect(record).to.deep.include({action: 'switch', commit: headOf(root), host: 'pi', system: host.system})
     })
   })
 })

@@ -10,6 +10,7 @@ import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
+import {evalSystemArgs} from '../../src/lib/rebuild/command-line.js'
 import {
   addPackage,
   commitCount,
@@ -161,14 +162,15 @@ describe('mutation transaction (glix add)', () => {
     const r = await glixOk(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'laptop', '--no-lock', '--apply'])
     expect(lines(r.stdout)[0]).to.equal('added firefox -> github:NixOS/nixpkgs#firefox (scope=system) to host laptop')
     expect(lines(r.stdout).slice(1)).to.deep.equal([committedLine(root), 'applied: nixos-rebuild switch succeeded on host laptop'])
-    expect(await calls()).to.deep.equal([`nixos-rebuild switch --flake ${root}#laptop`])
+    // Beside the switch, the host's system is evaluated for the deploy ledger.
+    expect(await calls()).to.have.members([`nixos-rebuild switch --flake ${root}#laptop`, evalSystemArgs(root, 'laptop').join(' ')])
     expect(subjectOf(root)).to.match(/^glix add laptop: firefox/)
   })
 
   it('auto_apply = true rebuilds without --apply', async () => {
     await editManifest(root, 'laptop', (text) => text.replace('auto_apply = false', 'auto_apply = true'))
     await glixOk(['add', 'github:NixOS/nixpkgs#firefox', '--dir', root, '--host', 'laptop', '--no-lock'])
-    expect(await calls()).to.deep.equal([`nixos-rebuild switch --flake ${root}#laptop`])
+    expect(await calls()).to.have.members([`nixos-rebuild switch --flake ${root}#laptop`, evalSystemArgs(root, 'laptop').join(' ')])
   })
 
   it('a failed rebuild after --apply exits 1 and keeps the commit', async () => {

@@ -1,13 +1,32 @@
 /**
- * A repo for the `status` and `plan` tests: four hosts, a history of glix
- * commits of every kind (and one of the user's own), and ledger refs
- * (refs/glix/deployed/<host>) pointing at different points of it — one
- * outside HEAD's history. The commands read dist/: `npm run build` first.
+ * Repos for the ledger tests. {@link createDeployedRepo}, for `status` and
+ * `plan`: four hosts, a history of glix commits of every kind (and one of
+ * the user's own), and ledger refs (refs/glix/deployed/<host>) pointing at
+ * different points of it — one outside HEAD's history.
+ * {@link createNixRepo}: hosts on the offline fixture flakes, locked by the
+ * real `nix`, so their systems evaluate (`--changed`, the system records).
+ * The commands read dist/: `npm run build` first.
  */
 import {writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {addPackage, createRepo, git, glixOk, headOf} from './repo.js'
+import {copyNixFixtures, fixtureInitFlags, type NixFixtures} from './nix.js'
+import {addPackage, createRepo, git, glixOk, headOf, type HostSpec} from './repo.js'
+
+/**
+ * Creates a repo at `root` whose flake uses copies of the fixture flakes
+ * (made in `fixturesDir`) and is locked by the real nix; returns the
+ * fixtures' references.
+ */
+export async function createNixRepo(root: string, fixturesDir: string, hosts: HostSpec[]): Promise<NixFixtures> {
+  const fx = await copyNixFixtures(fixturesDir)
+  for (const {host, system, user} of hosts) {
+    const args = ['init', '--dir', root, '--host', host, '--user', user ?? 'alice', ...(system ? ['--system', system] : [])]
+    await glixOk(host === hosts[0].host ? [...args, ...fixtureInitFlags(fx)] : args)
+  }
+
+  return fx
+}
 
 /** Records `commit` as deployed on `host`, as `glix rebuild switch` does. */
 export function deploy(root: string, host: string, commit: string): void {

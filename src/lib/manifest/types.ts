@@ -35,6 +35,8 @@ export interface HostSettings {
   registry_url?: string
   target_host?: string
   build_host?: string
+  /** Where `status --probe` reads the host's running system (default /run/current-system). */
+  current_system_path?: string
   extra: Extra
 }
 
@@ -68,7 +70,7 @@ export interface HostManifest {
 }
 
 /** The `[settings]` string keys, in canonical order after the two fixed keys. */
-export const OPTIONAL_SETTING_KEYS = ['system', 'primary_user', 'registry_url', 'target_host', 'build_host'] as const
+export const OPTIONAL_SETTING_KEYS = ['system', 'primary_user', 'registry_url', 'target_host', 'build_host', 'current_system_path'] as const
 
 /** The system tuple of a host whose manifest does not name one. */
 export const DEFAULT_SYSTEM = 'x86_64-linux'

@@ -7,12 +7,13 @@
  */
 import {GlixError, ProcessError, UsageError} from '../errors.js'
 import {runProcess} from '../process.js'
+import {NIX_FEATURES} from '../rebuild/command-line.js'
 import {isRebuildAction, localHostName, REBUILD_ACTIONS} from '../rebuild/plan.js'
-import {prepareRebuild} from '../rebuild/rebuild.js'
+import {prepareRebuild, startRebuildRun} from '../rebuild/rebuild.js'
 import {createRebuildSession} from '../rebuild/run.js'
 import {type Spawner, spawnStreaming} from '../rebuild/spawn.js'
 
-const FEATURES = ['--extra-experimental-features', 'nix-command flakes']
+const FEATURES = NIX_FEATURES
 
 /** What Nix (through curl or git) says when it cannot reach the network. */
 const OFFLINE = /unable to download|Could(?: not|n't) resolve (?:host|proxy)|Failed to connect|Connection refused|Network is unreachable|Connection timed out|Timeout was reached|unable to access '[^']*': /i
@@ -66,7 +67,7 @@ export async function rebuildHost(root: string, host: string, action = 'switch',
   }
 
   const [plan] = prepared.plans
-  const session = createRebuildSession(prepared.plans, {attach: true, cwd: root, ledger: prepared.ledger, spawn: spawnStreaming})
+  const session = createRebuildSession(prepared.plans, {attach: true, cwd: root, spawn: spawnStreaming, ...startRebuildRun(root, prepared)})
   const result = await session.run(plan)
   if (result.exit_code === undefined) throw new GlixError(result.error ?? 'nixos-rebuild could not start', {code: 'NO_REBUILD'})
   return result.exit_code

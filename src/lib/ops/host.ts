@@ -11,6 +11,7 @@ import {assertHost} from '../manifest/hosts.js'
 import {type HostSettings, OPTIONAL_SETTING_KEYS} from '../manifest/types.js'
 import {assertName, quoteForMessage} from '../names.js'
 import {removeInside, resolveInside} from '../repo/fs.js'
+import {assertSystemPath} from '../rebuild/command-line.js'
 import {runTransaction} from '../repo/transaction.js'
 import {assertField} from '../validate.js'
 import {type MutationDeps, transactionOptions} from './context.js'
@@ -20,7 +21,7 @@ import {type MutationResult, mutationResult} from './mutation.js'
 import {parseBool, parsePairs, type SetPair, summarisePairs} from './packages.js'
 
 /** The settings `glix host set` changes. */
-export const HOST_KEYS = ['system', 'primary_user', 'default_scope', 'auto_apply', 'registry_url', 'target_host', 'build_host'] as const
+export const HOST_KEYS = ['system', 'primary_user', 'default_scope', 'auto_apply', 'registry_url', 'target_host', 'build_host', 'current_system_path'] as const
 
 /** The details of `host set`: the pairs given. */
 export interface HostSetDetails {
@@ -51,6 +52,7 @@ export function applyHostPairs(settings: HostSettings, pairs: Array<{key: string
 
       if (optional === 'system') assertSystem(value)
       else if (optional === 'primary_user') assertName('user', value)
+      else if (optional === 'current_system_path') assertSystemPath(value)
       else assertField(optional, value)
       next[optional] = value
     }

@@ -2,18 +2,18 @@
  * Planning rebuilds: which `nixos-rebuild` command runs for each host.
  *
  * Pure functions only — no processes, no files — so every argv glix would
- * run can be checked in a unit test. Invariants: the flake reference is
- * always `<root>#<host>` with a validated host name; `--target-host` and
- * `--build-host` come from the flags when given, else from the host's
- * settings; passthrough arguments go last, untouched; a plan that would
- * activate another host's configuration on this machine is refused before
- * anything runs, unless forced.
+ * run can be checked in a unit test. Invariants: every argv comes from
+ * command-line.ts (validated host name, `<root>#<host>`, SSH destinations
+ * checked); `--target-host` and `--build-host` come from the flags when
+ * given, else from the host's settings; passthrough arguments go last,
+ * untouched; a plan that would activate another host's configuration on
+ * this machine is refused before anything runs, unless forced.
  */
 import os from 'node:os'
 
 import {GlixError, UsageError} from '../errors.js'
-import {assertName} from '../names.js'
 import type {HostSettings} from '../manifest/types.js'
+import {assertDestination, REBUILD_COMMAND, rebuildArgs} from './command-line.js'
 
 /** The actions of `glix rebuild`, in the order help shows them. */
 export const REBUILD_ACTIONS = ['switch', 'boot', 'test', 'build', 'dry-build', 'dry-activate'] as const
@@ -29,9 +29,6 @@ export const LEDGER_ACTIONS: ReadonlySet<RebuildAction> = new Set(['switch', 'bo
 
 /** The most hosts run at once by default when every host is remote. */
 export const REMOTE_JOBS = 4
-
-/** The command of every rebuild. */
-export const REBUILD_COMMAND = 'nixos-rebuild'
 
 /** What `nixos-rebuild` runs for one host. */
 export interface HostPlan {
@@ -79,19 +76,6 @@ export function localHostName(): string {
   return os.hostname().split('.')[0]
 }
 
-/** The arguments after `nixos-rebuild` for one host. */
-export function rebuildArgs(
-  root: string,
-  host: string,
-  action: RebuildAction | string,
-  options: {buildHost?: string; extra?: string[]; targetHost?: string} = {},
-): string[] {
-  const args = [action, '--flake', `${root}#${assertName('host', host)}`]
-  if (options.targetHost) args.push('--target-host', options.targetHost)
-  if (options.buildHost) args.push('--build-host', options.buildHost)
-  return [...args, ...(options.extra ?? [])]
-}
-
 /**
  * Plans one `nixos-rebuild` per host. Throws a {@link UsageError} for
  * `--target-host` with several hosts (one machine cannot be every host),
@@ -106,6 +90,8 @@ export function planRebuilds(options: PlanOptions): HostPlan[] {
     })
   }
 
+  if (options.targetHost) assertDestination(options.targetHost, 'target_host', '--target-host')
+  if (options.buildHost) assertDestination(options.buildHost, 'build_host', '--build-host')
   const plans = options.hosts.map(({host, settings}): HostPlan => {
     const targetHost = nonEmpty(options.targetHost) ?? settings.target_host
     const buildHost = nonEmpty(options.buildHost) ?? settings.build_host

@@ -4,9 +4,10 @@
  * return strings or take a `write` callback; printing is the caller's job.
  * No colour, no cursor movement: this output goes to logs and pipes.
  */
+import {safeText} from '../ui/safe.js'
 import {renderTable} from '../ui/table.js'
 import {describeCommand, type HostPlan} from './plan.js'
-import type {HostResult, RebuildReporter} from './run.js'
+import type {HostResult} from './run.js'
 
 /** A duration for people: `0.4s`, `12.3s`, `2m05s`, `1h02m`. */
 export function formatDuration(ms: number): string {
@@ -41,18 +42,28 @@ export function describeFinish(result: HostResult): string {
 }
 
 /**
- * A reporter that writes one plain line per event, each prefixed with the
- * host name padded to the widest of `hosts`: `desktop | <text>`.
+ * Returns a writer of plain lines about hosts, each prefixed with the host
+ * name padded to the widest of `hosts`: `desktop | <text>`. The text is
+ * made safe for a terminal (it is often program output).
  */
-export function plainReporter(hosts: string[], write: (line: string) => void): RebuildReporter {
+export function hostLineWriter(hosts: string[], write: (line: string) => void): (host: string, text: string) => void {
   const width = Math.max(0, ...hosts.map((h) => h.length))
-  const out = (host: string, text: string) => write(`${host.padEnd(width)} | ${text}`)
-  return {
-    finished: (result) => {
-      out(result.host, describeFinish(result))
-      if (result.warning) out(result.host, `warning: ${result.warning}`)
-    },
-    line: (host, line) => out(host, line),
-    started: (plan: HostPlan) => out(plan.host, `started: ${describeCommand(plan)}`),
-  }
+  return (host, text) => write(`${host.padEnd(width)} | ${safeText(text)}`)
+}
+
+/** How a finished host looks in progress output: its state, one line of text, and warnings. */
+export interface TaskOutcome {
+  state: 'failed' | 'skipped' | 'succeeded'
+  text: string
+  notes?: string[]
+}
+
+/** A rebuild result as a {@link TaskOutcome}. */
+export function rebuildOutcome(result: HostResult): TaskOutcome {
+  return {notes: result.warning ? [`warning: ${result.warning}`] : [], state: result.result, text: describeFinish(result)}
+}
+
+/** The line a rebuild starts with in plain output: `started: nixos-rebuild …`. */
+export function describeStart(plan: HostPlan): string {
+  return `started: ${describeCommand(plan)}`
 }

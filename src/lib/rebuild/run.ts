@@ -14,14 +14,20 @@
  * starts after a failure (hosts already running finish: killing
  * nixos-rebuild half-way through an activation would leave that host
  * half-switched) and the rest are reported as skipped; a host's deployed
- * commit is recorded only after its `switch`/`boot` exited 0, and a
- * failure to record it never turns the host's success into a failure.
+ * commit is recorded only after its `switch`/`boot` exited 0, together
+ * with its system as evaluated when nixos-rebuild started (the evaluation
+ * runs beside it, on the same work tree), and a failure to record or
+ * evaluate never turns the host's success into a failure. With a run log,
+ * every host's output and outcome is written there as it happens.
  * Results come back in plan order.
  */
 import {describeError, ProcessError} from '../errors.js'
-import {recordDeployment} from '../repo/ledger.js'
-import {type HostPlan, LEDGER_ACTIONS, type RebuildAction, REBUILD_COMMAND} from './plan.js'
+import {type DeployedSystem, recordDeployment} from '../repo/ledger.js'
+import {REBUILD_COMMAND} from './command-line.js'
+import {describeCommand, type HostPlan, LEDGER_ACTIONS, type RebuildAction} from './plan.js'
+import type {RunLog} from './runs.js'
 import type {Spawner} from './spawn.js'
+import type {SystemEvaluator, SystemPaths} from './system.js'
 
 /** How one host's rebuild ended. */
 export type HostOutcome = 'failed' | 'skipped' | 'succeeded'
@@ -41,10 +47,14 @@ export interface HostResult {
   error?: string
   /** The commit recorded in the ledger (`refs/glix/deployed/<host>`), after a successful switch or boot. */
   deployed?: string
+  /** The system recorded with it (`refs/glix/system/<host>`). */
+  system?: SystemPaths
   /** Something that went wrong without failing the host (the ledger could not be written). */
   warning?: string
   /** The last lines of output (captured mode only). */
   output_tail: string[]
+  /** The file holding its full output (see runs.ts). */
+  log?: string
 }
 
 /** Progress callbacks; every one is optional. */
@@ -69,6 +79,10 @@ export interface SessionOptions {
   reporter?: RebuildReporter
   /** Record successful switch/boot runs in the ledger of `root` as `commit`. */
   ledger?: {root: string; commit: string}
+  /** Evaluates the system a switch/boot deploys, for the ledger (without it, only the commit is recorded). */
+  evaluate?: SystemEvaluator
+  /** Where each host's output and outcome are written. */
+  runLog?: RunLog
   /** How many output lines a result keeps (default 20). */
   tailLines?: number
   /** The clock, in milliseconds. */
@@ -104,11 +118,20 @@ export function createRebuildSession(plans: HostPlan[], options: SessionOptions)
     if (stopped) {
       const result = skipped(plan, 'not started: an earlier host failed (--fail-fast)')
       done.set(plan.host, result)
+      options.runLog?.finishHost({error: result.error, host: plan.host, result: 'skipped'})
       options.reporter?.finished?.(result)
       return result
     }
 
     options.reporter?.started?.(plan)
+    const log = options.runLog?.openHost(plan.host, describeCommand(plan))
+    if (options.attach) log?.note('output went to the terminal (one host, attached), not into this log')
+    const ledger = options.ledger && LEDGER_ACTIONS.has(plan.action) ? options.ledger : undefined
+    // Evaluated beside nixos-rebuild, from the same work tree, for the ledger's system record.
+    const evaluation: Promise<DeployedSystem> | undefined =
+      ledger && options.evaluate
+        ? options.evaluate(ledger.root, plan.host).catch((error: unknown) => ({error: describeError(error)}))
+        : undefined
     const tail: string[] = []
     const start = now()
     const result: HostResult = {
@@ -119,6 +142,7 @@ export function createRebuildSession(plans: HostPlan[], options: SessionOptions)
       output_tail: tail,
       result: 'failed',
     }
+    if (options.runLog) result.log = options.runLog.logOf(plan.host)
     try {
       const {code, signal} = await options.spawn(REBUILD_COMMAND, plan.args, {
         attach: options.attach,
@@ -126,6 +150,7 @@ export function createRebuildSession(plans: HostPlan[], options: SessionOptions)
         onLine(line) {
           tail.push(line)
           if (tail.length > keep) tail.shift()
+          log?.line(line)
           options.reporter?.line?.(plan.host, line)
         },
       })
@@ -140,10 +165,13 @@ export function createRebuildSession(plans: HostPlan[], options: SessionOptions)
     }
 
     result.duration_ms = Math.max(0, now() - start)
-    if (result.result === 'succeeded' && options.ledger && LEDGER_ACTIONS.has(plan.action)) {
+    const system = await evaluation
+    if (result.result === 'succeeded' && ledger) {
       try {
-        await recordDeployment(options.ledger.root, plan.host, options.ledger.commit, `glix rebuild ${plan.action}`)
-        result.deployed = options.ledger.commit
+        await recordDeployment(ledger.root, plan.host, ledger.commit, plan.action, system)
+        result.deployed = ledger.commit
+        if (system && 'error' in system) result.warning = `recorded the deployed commit, but not its system: ${system.error}`
+        else if (system) result.system = system
       } catch (error) {
         result.warning = `could not record the deployed commit: ${describeError(error)}`
       }
@@ -151,6 +179,19 @@ export function createRebuildSession(plans: HostPlan[], options: SessionOptions)
 
     if (result.result === 'failed' && options.failFast) stopped = true
     done.set(plan.host, result)
+    if (log) {
+      log.note(`${result.result}${result.exit_code === undefined ? '' : ` (exit ${result.exit_code})`} after ${result.duration_ms} ms${result.error ? `: ${result.error}` : ''}`)
+      if (result.warning) log.note(`warning: ${result.warning}`)
+      log.close()
+      options.runLog?.finishHost({
+        duration_ms: result.duration_ms,
+        error: result.error,
+        exit_code: result.exit_code,
+        host: plan.host,
+        result: result.result,
+      })
+    }
+
     options.reporter?.finished?.(result)
     return result
   }

@@ -5,7 +5,25 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {UsageError} from '../../../src/lib/errors.js'
-import {behindHead, ledgerRef, readLedger, recordDeployment} from '../../../src/lib/repo/ledger.js'
+import {
+  behindHead,
+  ledgerRef,
+  parseSystemRecord,
+  readDeployedStates,
+  readLedger,
+  readSystemRecord,
+  recordDeployment,
+  systemRef,
+} from '../../../src/lib/repo/ledger.js'
+
+const SYSTEM = {
+  drv_path: '/nix/store/dzk45dbjgs3dv9yqbkfmfhykcg3iva93-nixos-system-desktop.drv',
+  out_path: '/nix/store/vvw64s4ibqf5glnfg644ng6qpb3jhki7-nixos-system-desktop',
+}
+const OTHER = {
+  drv_path: '/nix/store/0000000000000000000000000000000a-nixos-system-pi.drv',
+  out_path: '/nix/store/0000000000000000000000000000000b-nixos-system-pi',
+}
 
 describe('the deploy ledger', () => {
   let root: string
@@ -31,9 +49,9 @@ describe('the deploy ledger', () => {
     const first = commit('glix init: bootstrap host desktop')
     const second = commit('glix add desktop: firefox')
     expect((await readLedger(root)).get('desktop')).to.equal(undefined)
-    await recordDeployment(root, 'desktop', first, 'glix rebuild switch')
-    await recordDeployment(root, 'pi', second, 'glix rebuild boot')
-    await recordDeployment(root, 'desktop', second, 'glix rebuild switch')
+    await recordDeployment(root, 'desktop', first, 'switch')
+    await recordDeployment(root, 'pi', second, 'boot')
+    await recordDeployment(root, 'desktop', second, 'switch')
     const desktop = (await readLedger(root)).get('desktop')
     expect(desktop?.commit).to.equal(second)
     expect(desktop?.at).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/)
@@ -71,5 +89,74 @@ describe('the deploy ledger', () => {
     const head = commit('glix add desktop: firefox')
     expect(await behindHead(root, side, head)).to.deep.equal({ancestor: false, commits: 1, glixCommits: 1})
     expect(await behindHead(root, base, head)).to.deep.equal({ancestor: true, commits: 1, glixCommits: 1})
+  })
+
+  describe('system records', () => {
+    it('records the evaluated system with the commit, as a blob beside the deployed ref, without a reflog', async () => {
+      const first = commit('glix init: bootstrap host desktop')
+      await recordDeployment(root, 'desktop', first, 'switch', SYSTEM)
+      expect(systemRef('desktop')).to.equal('refs/glix/system/desktop')
+      expect(git('cat-file', '-t', 'refs/glix/system/desktop')).to.equal('blob')
+      const record = await readSystemRecord(root, 'desktop', first)
+      expect(record).to.deep.include({action: 'switch', commit: first, host: 'desktop', system: SYSTEM})
+      expect(record?.at).to.match(/^\d{4}-\d\d-\d\dT/)
+      expect(() => git('reflog', 'exists', 'refs/glix/system/desktop')).to.throw()
+      expect(git('reflog', 'exists', 'refs/glix/deployed/desktop')).to.equal('')
+      git('gc', '--quiet')
+      expect(git('fsck', '--no-dangling')).to.equal('')
+      expect(await readSystemRecord(root, 'desktop', first)).to.deep.include({system: SYSTEM})
+    })
+
+    it('counts a record only while it belongs to the deployed commit', async () => {
+      const first = commit('glix init: bootstrap host desktop')
+      const second = commit('glix add desktop: firefox')
+      await recordDeployment(root, 'desktop', first, 'switch', SYSTEM)
+      expect(await readSystemRecord(root, 'desktop', second)).to.equal(undefined)
+      // A deploy by a glix that keeps no record moves the deployed ref only (and drops the old record).
+      git('update-ref', 'refs/glix/deployed/desktop', second)
+      expect((await readDeployedStates(root)).get('desktop')).to.deep.equal({commit: second, host: 'desktop'})
+      await recordDeployment(root, 'desktop', second, 'boot')
+      expect(git('for-each-ref', '--format=%(refname)', 'refs/glix/system/')).to.equal('')
+    })
+
+    it('records why the system could not be evaluated', async () => {
+      const first = commit('glix init: bootstrap host desktop')
+      await recordDeployment(root, 'desktop', first, 'switch', {error: 'nix eval failed: boom'})
+      const record = await readSystemRecord(root, 'desktop', first)
+      expect(record).to.deep.include({error: 'nix eval failed: boom'})
+      expect(record?.system).to.equal(undefined)
+    })
+
+    it('reads every host\'s deployed commit and record with two git calls', async () => {
+      const first = commit('glix init: bootstrap host desktop')
+      const second = commit('glix add pi: x')
+      await recordDeployment(root, 'desktop', first, 'switch', SYSTEM)
+      await recordDeployment(root, 'pi', second, 'boot', OTHER)
+      await recordDeployment(root, 'tv', second, 'switch')
+      const states = await readDeployedStates(root)
+      expect([...states.keys()].sort()).to.deep.equal(['desktop', 'pi', 'tv'])
+      expect(states.get('desktop')?.record).to.deep.include({commit: first, system: SYSTEM})
+      expect(states.get('pi')?.record).to.deep.include({action: 'boot', commit: second, system: OTHER})
+      expect(states.get('tv')).to.deep.equal({commit: second, host: 'tv'})
+    })
+
+    it('refuses records that glix did not write: the refs are shared input', () => {
+      const commit40 = 'a'.repeat(40)
+      const good = {action: 'switch', at: '2026-01-26T07:27:00.000Z', commit: commit40, host: 'pi', system: OTHER}
+      expect(parseSystemRecord(JSON.stringify(good), 'pi')).to.deep.equal(good)
+      const bad: unknown[] = [
+        {...good, host: 'desktop'},
+        {...good, commit: 'HEAD'},
+        {...good, action: '--exec'},
+        {...good, at: 'yesterday'},
+        {...good, system: {...OTHER, out_path: '-oProxyCommand=x'}},
+        {...good, system: {...OTHER, drv_path: '/nix/store/\u001b]0;pwned\u0007-x.drv'}},
+        {...good, system: {...OTHER, out_path: '/nix/store/short-nixos'}},
+        'not an object',
+        null,
+      ]
+      for (const value of bad) expect(parseSystemRecord(JSON.stringify(value), 'pi'), JSON.stringify(value)).to.equal(undefined)
+      expect(parseSystemRecord('{broken', 'pi')).to.equal(undefined)
+    })
   })
 })

@@ -11,8 +11,8 @@ import {
   planRebuilds,
   type PlanHost,
   REBUILD_ACTIONS,
-  rebuildArgs,
 } from '../../../src/lib/rebuild/plan.js'
+import {rebuildArgs} from '../../../src/lib/rebuild/command-line.js'
 
 const ROOT = '/home/alice/.config/glixos'
 

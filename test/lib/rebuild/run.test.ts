@@ -6,7 +6,7 @@ import path from 'node:path'
 
 import {ProcessError} from '../../../src/lib/errors.js'
 import {type HostPlan, planRebuilds, type RebuildAction} from '../../../src/lib/rebuild/plan.js'
-import {describeFinish, formatDuration, plainReporter, renderSummary} from '../../../src/lib/rebuild/report.js'
+import {describeFinish, describeStart, formatDuration, hostLineWriter, rebuildOutcome, renderSummary} from '../../../src/lib/rebuild/report.js'
 import {createRebuildSession, failedHosts, type HostResult, runPool, runRebuilds} from '../../../src/lib/rebuild/run.js'
 import type {Spawner} from '../../../src/lib/rebuild/spawn.js'
 
@@ -264,23 +264,28 @@ describe('running rebuilds', () => {
       )
     })
 
-    it('writes one line per event, prefixed with the padded host', async () => {
+    it('writes one line per event, prefixed with the padded host, and describes how hosts end', async () => {
       const lines: string[] = []
       const plans = planRebuilds({action: 'switch', hosts: [{host: 'pi', settings: {target_host: 'root@pi'}}, {host: 'desktop', settings: {}}], localHost: 'desktop', root: '/r'})
-      const reporter = plainReporter(['pi', 'desktop'], (line) => lines.push(line))
-      reporter.started!(plans[0])
-      reporter.line!('pi', 'copying closure')
-      reporter.finished!(result({action: 'switch', deployed: 'abcdef0123456789', host: 'pi'}))
-      reporter.finished!(result({action: 'switch', error: 'nixos-rebuild switch exited with status 1', exit_code: 1, result: 'failed'}))
-      reporter.finished!(result({error: 'a warning case', host: 'pi', warning: 'could not record the deployed commit: boom'}))
-      expect(lines).to.deep.equal([
-        'pi      | started: nixos-rebuild switch --flake /r#pi --target-host root@pi',
-        'pi      | copying closure',
-        'pi      | succeeded in 1.2s; deployed commit abcdef012345 recorded',
-        'desktop | failed after 1.2s: nixos-rebuild switch exited with status 1',
-        'pi      | succeeded in 1.2s',
-        'pi      | warning: could not record the deployed commit: boom',
-      ])
+      const out = hostLineWriter(['pi', 'desktop'], (line) => lines.push(line))
+      out('pi', describeStart(plans[0]))
+      out('pi', 'copying closure')
+      expect(lines).to.deep.equal(['pi      | started: nixos-rebuild switch --flake /r#pi --target-host root@pi', 'pi      | copying closure'])
+      expect(rebuildOutcome(result({action: 'switch', deployed: 'abcdef0123456789', host: 'pi'}))).to.deep.equal({
+        notes: [],
+        state: 'succeeded',
+        text: 'succeeded in 1.2s; deployed commit abcdef012345 recorded',
+      })
+      expect(rebuildOutcome(result({action: 'switch', error: 'nixos-rebuild switch exited with status 1', exit_code: 1, result: 'failed'}))).to.deep.equal({
+        notes: [],
+        state: 'failed',
+        text: 'failed after 1.2s: nixos-rebuild switch exited with status 1',
+      })
+      expect(rebuildOutcome(result({host: 'pi', warning: 'could not record the deployed commit: boom'}))).to.deep.equal({
+        notes: ['warning: could not record the deployed commit: boom'],
+        state: 'succeeded',
+        text: 'succeeded in 1.2s',
+      })
       expect(describeFinish(result({error: 'not started: an earlier host failed (--fail-fast)', result: 'skipped'}))).to.equal(
         'skipped: not started: an earlier host failed (--fail-fast)',
       )
