@@ -14,6 +14,9 @@ export const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/
 /** Package names that are fixed inputs of every user-packages flake. */
 export const RESERVED_PACKAGE_NAMES: readonly string[] = ['nixpkgs', 'glixos-core', 'home-manager', 'self']
 
+/** Nix keywords: not valid as bare attribute names, so never valid as glix names. */
+export const NIX_KEYWORDS: readonly string[] = ['if', 'then', 'else', 'let', 'in', 'with', 'rec', 'inherit', 'assert', 'or']
+
 /** What a name names; used in error messages. */
 export type NameKind = 'host' | 'package' | 'user'
 
@@ -25,9 +28,9 @@ export function hasSpaceOrControl(value: string): boolean {
   return SPACE_OR_CONTROL.test(value)
 }
 
-/** Returns true when `value` is a valid name. */
+/** Returns true when `value` is a valid name: the pattern, and not a Nix keyword. */
 export function isValidName(value: string): boolean {
-  return NAME_PATTERN.test(value)
+  return NAME_PATTERN.test(value) && !NIX_KEYWORDS.includes(value)
 }
 
 /** Quotes a user-supplied value for an error message, showing control characters. */
@@ -40,6 +43,12 @@ export function quoteForMessage(value: string): string {
  * Package names are also checked against the reserved input names.
  */
 export function assertName(kind: NameKind, value: string): string {
+  if (NAME_PATTERN.test(value) && NIX_KEYWORDS.includes(value)) {
+    throw new UsageError(`invalid ${kind} name ${quoteForMessage(value)}: it is a Nix keyword, which cannot be a bare attribute name`, {
+      code: 'INVALID_NAME',
+    })
+  }
+
   if (!isValidName(value)) {
     throw new UsageError(
       `invalid ${kind} name ${quoteForMessage(value)}: must start with a letter and contain only letters, digits, '-' and '_'`,

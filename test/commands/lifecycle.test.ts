@@ -389,7 +389,7 @@ describe('lifecycle commands', () => {
       {includes: ['unknown package key "colour"'], pairs: ['colour=red'], title: 'an unknown key'},
       {includes: ['enabled must be true or false'], pairs: ['enabled=yes'], title: 'enabled=yes'},
       {includes: ['invalid pin'], pairs: ['pin=a b'], title: 'a pin with a space'},
-      {includes: ['empty flake reference'], pairs: ['flake='], title: 'an empty flake'},
+      {includes: ['invalid flake reference "": is empty'], pairs: ['flake='], title: 'an empty flake'},
       {includes: ['--allow-local-path'], pairs: ['flake=/srv/firefox'], title: 'an absolute local path without --allow-local-path'},
     ]
     for (const c of refusals) {

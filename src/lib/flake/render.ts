@@ -10,6 +10,7 @@
  */
 import {GlixError} from '../errors.js'
 import {type Manifest, hostSystem} from '../manifest/types.js'
+import {checkField, describeInvalid} from '../validate.js'
 
 /** Escapes `value` as a Nix double-quoted string literal, quotes included. */
 export function nixString(value: string): string {
@@ -74,6 +75,14 @@ export function collectInputs(hosts: HostManifest[]): Map<string, string> {
   for (const {host, manifest} of hosts) {
     for (const [name, entry] of Object.entries(manifest.packages)) {
       if (!entry.enabled) continue
+      // Whatever reader produced the manifest, nothing invalid reaches flake.nix.
+      for (const [field, value] of [['package', name], ['flake', entry.flake], ['pin', entry.pin]] as const) {
+        const reason = value === undefined ? undefined : checkField(field, value)
+        if (reason !== undefined) {
+          throw new GlixError(`hosts/${host}/glix.toml: packages.${name}: ${describeInvalid(field, value as string, reason)}; fix the manifest before glix writes flake.nix`, {code: 'INVALID_VALUE'})
+        }
+      }
+
       const url = inputUrl(entry.flake, entry.pin)
       const previous = seen.get(name)
       if (previous && previous.url !== url) throw conflictError(name, previous, {host, url})
@@ -107,6 +116,13 @@ export function renderInputs(inputs: Map<string, string>): string[] {
 
 /** Renders the hosts region body (without indentation), sorted by host. */
 export function renderHosts(hosts: HostManifest[]): string[] {
+  for (const {host, manifest} of hosts) {
+    for (const [field, value] of [['host', host], ['system', hostSystem(manifest)]] as const) {
+      const reason = checkField(field, value)
+      if (reason !== undefined) throw new GlixError(`hosts/${host}/glix.toml: ${describeInvalid(field, value, reason)}; fix it before glix writes flake.nix`, {code: 'INVALID_VALUE'})
+    }
+  }
+
   return [...hosts]
     .sort((a, b) => compareNames(a.host, b.host))
     .map(({host, manifest}) => `${host} = mkHost ${nixString(host)} ${nixString(hostSystem(manifest))};`)

@@ -10,12 +10,13 @@
  */
 import {GlixError, UsageError} from '../errors.js'
 import {type PackageEntry, type Scope, resolvedUser} from '../manifest/types.js'
-import {assertName, hasSpaceOrControl, quoteForMessage} from '../names.js'
+import {assertName} from '../names.js'
 import {listNixRegistry, type NixRegistryEntry} from '../nix/registry.js'
 import type {LoadedRegistry, LoadOptions} from '../registry/load.js'
 import {configuredRegistryUrl, hostRegistryUrl} from '../registry/url.js'
 import {assertReference, inferValidName, isAbsoluteLocalPath, isFullReference} from '../resolver/reference.js'
 import {type ResolvedVia, resolveReference} from '../resolver/resolve.js'
+import {assertField} from '../validate.js'
 import type {MutationDeps} from './context.js'
 import {editManifest} from './edit.js'
 
@@ -78,11 +79,7 @@ export interface AddResult {
 
 /** Throws unless `pin` is a usable revision. */
 export function assertPin(pin: string): string {
-  if (pin === '' || hasSpaceOrControl(pin) || /[?&#]/.test(pin)) {
-    throw new UsageError(`invalid pin ${quoteForMessage(pin)}: expected a revision (no spaces, '?', '&' or '#')`)
-  }
-
-  return pin
+  return assertField('pin', pin)
 }
 
 /** Runs `glix add`. */

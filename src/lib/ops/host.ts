@@ -9,9 +9,10 @@ import {join, relative} from 'node:path'
 import {GlixError, UsageError} from '../errors.js'
 import {assertHost} from '../manifest/hosts.js'
 import {type HostSettings, OPTIONAL_SETTING_KEYS} from '../manifest/types.js'
-import {assertName, hasSpaceOrControl, quoteForMessage} from '../names.js'
+import {assertName, quoteForMessage} from '../names.js'
 import {repoPaths} from '../repo/discover.js'
 import {runTransaction} from '../repo/transaction.js'
+import {assertField} from '../validate.js'
 import {type MutationDeps, transactionOptions} from './context.js'
 import {editManifest} from './edit.js'
 import {assertSystem} from './init.js'
@@ -51,7 +52,7 @@ export function applyHostPairs(settings: HostSettings, pairs: Array<{key: string
 
       if (optional === 'system') assertSystem(value)
       else if (optional === 'primary_user') assertName('user', value)
-      else if (hasSpaceOrControl(value)) throw new UsageError(`${key} must not contain spaces or control characters`)
+      else assertField(optional, value)
       next[optional] = value
     }
   }

@@ -14,11 +14,12 @@ import {GlixError, UsageError} from '../errors.js'
 import {DEFAULT_CHOICES, GITIGNORE, renderFlakeTemplate, renderHostModule} from '../flake/template.js'
 import {writeManifest} from '../manifest/write.js'
 import {createManifest} from '../manifest/types.js'
-import {assertName, quoteForMessage} from '../names.js'
+import {assertName} from '../names.js'
 import {assertReference, isAbsoluteLocalPath} from '../resolver/reference.js'
 import {defaultInitRoot, isGlixRoot, repoPaths} from '../repo/discover.js'
 import {initRepo} from '../repo/git.js'
 import {runTransaction} from '../repo/transaction.js'
+import {assertField} from '../validate.js'
 import {type MutationDeps, transactionOptions} from './context.js'
 
 /** The options of `glix init`. */
@@ -45,15 +46,9 @@ export interface InitResult {
   commit?: string
 }
 
-const SYSTEM_PATTERN = /^[a-z0-9_]+-[a-z0-9_]+$/
-
 /** Throws unless `system` looks like a Nix system tuple (`x86_64-linux`). */
 export function assertSystem(system: string): string {
-  if (!SYSTEM_PATTERN.test(system)) {
-    throw new UsageError(`invalid system ${quoteForMessage(system)}: expected a Nix system tuple such as x86_64-linux or aarch64-linux`)
-  }
-
-  return system
+  return assertField('system', system)
 }
 
 function defaultUser(): string | undefined {

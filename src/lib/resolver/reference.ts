@@ -8,7 +8,8 @@
  * (both are escaped anyway) and shown on one line.
  */
 import {UsageError} from '../errors.js'
-import {hasSpaceOrControl, isValidName, quoteForMessage} from '../names.js'
+import {isValidName, quoteForMessage} from '../names.js'
+import {assertField} from '../validate.js'
 import {splitFragment} from '../flake/render.js'
 
 const SCHEMES = [
@@ -36,20 +37,12 @@ export function isFullReference(input: string): boolean {
   )
 }
 
-/** True when `reference` points at an absolute path on this machine. */
-export function isAbsoluteLocalPath(reference: string): boolean {
-  const {url} = splitFragment(reference)
-  return /^(\/|path:\/|file:\/|git\+file:\/|tarball\+file:\/)/.test(url)
-}
+/** True when `reference` points at an absolute path on this machine (by its resolved scheme). */
+export {isAbsoluteLocalPath} from '../validate.js'
 
-/** Throws unless `reference` is a non-empty single-line reference without spaces. */
+/** Throws unless `reference` is a valid flake reference (spec §1: the same rule at every entrance). */
 export function assertReference(reference: string): string {
-  if (reference === '') throw new UsageError('empty flake reference')
-  if (hasSpaceOrControl(reference)) {
-    throw new UsageError(`invalid flake reference ${quoteForMessage(reference)}: it must not contain spaces or control characters`)
-  }
-
-  return reference
+  return assertField('flake', reference)
 }
 
 const ARCHIVE = /\.(tar\.gz|tar\.xz|tar\.bz2|tar\.zst|tgz|tar|zip|git)$/

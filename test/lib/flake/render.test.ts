@@ -281,13 +281,17 @@ describe('renderHosts', () => {
     expect(hosts.map((h) => h.host)).to.deep.equal(['b', 'a'])
   })
 
-  it('escapes the system string for Nix', () => {
-    const [line] = renderHosts([host('h', {}, 'weird"${sys}')])
-    const first = readNixString(line, line.indexOf('"'))
-    const second = readNixString(line, first.end + 1)
-    expect(first.value).to.equal('h')
-    expect(second.value).to.equal('weird"${sys}')
-    expect(line.slice(second.end)).to.equal(';')
+  it('refuses a system that is not a Nix system tuple (a hand edit never reaches flake.nix)', () => {
+    expect(() => renderHosts([host('h', {}, 'weird"${sys}')])).to.throw(/hosts\/h\/glix.toml: invalid system "weird\\"\$\{sys\}"/)
+  })
+
+  it('refuses packages whose name, flake or pin breaks a field rule, wherever the manifest came from', () => {
+    const entry = (fields: Partial<PackageEntry>): PackageEntry => ({config: {}, enabled: true, extra: {}, flake: 'github:a/b', scope: 'system', ...fields})
+    const bad = (packages: Record<string, Partial<PackageEntry>>) => () =>
+      collectInputs([host('h', Object.fromEntries(Object.entries(packages).map(([name, fields]) => [name, entry(fields)])))])
+    expect(bad({'home-manager': {flake: 'github:a/b'}})).to.throw(/invalid package name "home-manager": is reserved/)
+    expect(bad({x: {flake: 'github:a/b', pin: 'abc&host=evil.example'}})).to.throw(/invalid pin/)
+    expect(bad({x: {flake: '-oops'}})).to.throw(/invalid flake reference/)
   })
 
   it('renders nothing for no hosts', () => {
