@@ -26,7 +26,9 @@
 // (default 15), --warmup=N (default 2), --only=<regexp on measure ids>,
 // --no-write (print only), --keep (keep the temp repos), --bin=<path to
 // another glix's bin/run.js>, --go=<path to glix-go>, --no-perf (Node's clock
-// only), --levers (time the start-up levers instead: see scripts/bench/levers.js).
+// only); instead of the main run: --levers (the start-up levers, see
+// scripts/bench/levers.js) or --profile (where the time goes, see
+// scripts/bench/profile.js). Each mode writes its own section of bench/results.md.
 import {execFileSync} from 'node:child_process'
 import {chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, loadavg, totalmem, tmpdir} from 'node:os'
@@ -40,12 +42,12 @@ import {peakRss, probePerf, probeTime, runTimed, shuffler} from './bench/timing.
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RESULTS = join(PACKAGE_ROOT, 'bench', 'results.md')
 /** Where each mode's report goes in bench/results.md: between its two markers. */
-const MARKERS = {levers: 'bench:levers', main: 'bench:results'}
+const MARKERS = {levers: 'bench:levers', main: 'bench:results', profile: 'bench:profile'}
 
 // ---------------------------------------------------------------------------
 // Options
 
-const options = {bin: join(PACKAGE_ROOT, 'bin', 'run.js'), go: undefined, keep: false, levers: false, only: undefined, perf: true, quick: false, runs: 15, warmup: 2, write: true}
+const options = {bin: join(PACKAGE_ROOT, 'bin', 'run.js'), go: undefined, keep: false, levers: false, only: undefined, perf: true, profile: false, quick: false, runs: 15, warmup: 2, write: true}
 for (const arg of process.argv.slice(2)) {
   const [key, value] = arg.replace(/^--/, '').split(/=(.*)/s)
   if (key === 'runs' || key === 'warmup') options[key] = Number(value)
@@ -54,7 +56,7 @@ for (const arg of process.argv.slice(2)) {
   else if (key === 'quick') Object.assign(options, {quick: true, runs: 3, warmup: 1})
   else if (key === 'no-write') options.write = false
   else if (key === 'no-perf') options.perf = false
-  else if (key === 'keep' || key === 'levers') options[key] = true
+  else if (key === 'keep' || key === 'levers' || key === 'profile') options[key] = true
   else {
     console.error(`bench: unknown option ${arg}`)
     process.exit(2)
@@ -291,12 +293,13 @@ function machine() {
 
 const started = Date.now()
 try {
-  if (options.levers) {
-    const {runLevers} = await import('./bench/levers.js')
+  if (options.levers || options.profile) {
+    const mode = options.levers ? 'levers' : 'profile'
+    const {[mode === 'levers' ? 'runLevers' : 'runProfile']: runMode} = await import(`./bench/${mode}.js`)
     const load = loadavg()
-    const markdown = await runLevers({base, env: ENV, log, machine: {...machine(), load: () => `${fmtLoad(load)} → ${fmtLoad(loadavg())}`}, options, perf: PERF, root: PACKAGE_ROOT, runGlix})
+    const markdown = await runMode({base, env: ENV, log, machine: {...machine(), load: () => `${fmtLoad(load)} → ${fmtLoad(loadavg())}`}, options, perf: PERF, root: PACKAGE_ROOT, runGlix})
     process.stdout.write(markdown + '\n')
-    if (options.write) writeResults(MARKERS.levers, markdown)
+    if (options.write) writeResults(MARKERS[mode], markdown)
   } else {
     log(`glix bench: ${options.bin}; Go: ${GO ?? 'not found'}; ${PERF ? 'perf stat (wall and CPU)' : "Node's clock (wall only)"}; ${options.runs} rounds after ${options.warmup} warm-up(s); in ${base}`)
     const loadStart = loadavg()
