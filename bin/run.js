@@ -14,15 +14,16 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
 } else {
   // glix plugins are plain ESM or compiled: oclif's warning about not transpiling linked ESM plugins is noise.
   process.env.OCLIF_DISABLE_LINKED_ESM_WARNING ??= '1'
-  // One CommonJS module (scripts/bundle.js): glix's commands and hooks and the oclif they load,
-  // compiled with V8's code cache kept beside oclif's cache (bin/code-cache.js), unless
-  // NODE_DISABLE_COMPILE_CACHE is set, the variable that turns off Node's own compile cache.
+  // One CommonJS module (scripts/bundle.js): glix's commands and hooks and the oclif they load.
   const bundle = fileURLToPath(new URL('../dist/bundle/glix.cjs', import.meta.url))
+  const module = await import('node:module')
   let glix
-  if (process.env.NODE_DISABLE_COMPILE_CACHE) {
-    const {createRequire} = await import('node:module')
-    glix = createRequire(import.meta.url)(bundle)
+  if (module.enableCompileCache || process.env.NODE_DISABLE_COMPILE_CACHE) {
+    // Node ≥ 22.1 caches compiled code itself; NODE_DISABLE_COMPILE_CACHE turns either cache off.
+    module.enableCompileCache?.()
+    glix = module.createRequire(import.meta.url)(bundle)
   } else {
+    // Node 20: V8's code cache by hand, beside oclif's cache (bin/code-cache.js).
     const cacheDir = process.env.GLIX_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'glix')
     const {requireWithCodeCache} = await import('./code-cache.js')
     glix = requireWithCodeCache(bundle, join(cacheDir, 'code'))

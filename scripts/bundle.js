@@ -16,6 +16,9 @@
 // - The bundle sits at dist/bundle/, the depth of dist/lib/, so the paths
 //   modules resolve from `import.meta.url` (dist/build-info.json,
 //   package.json) stay right.
+// - Minified (class and function names kept): V8's code cache of a smaller
+//   program loads faster (bench/results.md, "Start-up levers"). Stack traces
+//   point into the minified file; develop with bin/dev.js.
 // - Modules loaded under a computed name stay outside: oclif's loader for
 //   plugins and their commands, `createRequire(...)(name)`. A `require` made
 //   for the bundle's location lets esbuild's shim resolve them from
@@ -99,7 +102,7 @@ function entrySource({lazy, target}) {
  * command and hook modules on first use. `minify`: whitespace, syntax and
  * local names (class and function names are kept: oclif and glix's errors read them).
  */
-export async function bundleGlix({format = 'cjs', lazy = true, minify = false, outfile = 'dist/bundle/glix.cjs'} = {}) {
+export async function bundleGlix({format = 'cjs', lazy = true, minify = true, outfile = 'dist/bundle/glix.cjs'} = {}) {
   const target = `./${outfile}`
   const esm = format === 'esm'
   await build({

@@ -19,13 +19,13 @@ import {pairedRatio, runTimed, shuffler, summarize} from './timing.js'
 
 const VARIANTS = [
   {name: 'unbundled'},
-  {format: 'esm', lazy: false, name: 'esm-eager'},
-  {format: 'esm', lazy: true, name: 'esm-lazy'},
-  {format: 'cjs', lazy: false, name: 'cjs-eager'},
-  {format: 'cjs', lazy: true, name: 'cjs-lazy'},
-  {cache: true, format: 'cjs', lazy: false, name: 'cjs-eager+cache'},
-  {cache: true, format: 'cjs', lazy: true, name: 'cjs-lazy+cache (shipped)'},
-  {cache: true, format: 'cjs', lazy: true, minify: true, name: 'cjs-lazy-min+cache'},
+  {format: 'esm', lazy: false, minify: false, name: 'esm-eager'},
+  {format: 'esm', lazy: true, minify: false, name: 'esm-lazy'},
+  {format: 'cjs', lazy: false, minify: false, name: 'cjs-eager'},
+  {format: 'cjs', lazy: true, minify: false, name: 'cjs-lazy'},
+  {cache: true, format: 'cjs', lazy: false, minify: false, name: 'cjs-eager+cache'},
+  {cache: true, format: 'cjs', lazy: true, minify: false, name: 'cjs-lazy+cache'},
+  {cache: true, format: 'cjs', lazy: true, minify: true, name: 'cjs-lazy-min+cache (shipped)'},
 ]
 
 const slug = (variant) => variant.name.replaceAll(/\W+/g, '-')
