@@ -28,10 +28,10 @@ const VARIANTS = [
   {cache: true, format: 'cjs', lazy: true, minify: true, name: 'cjs-lazy-min+cache (shipped)'},
 ]
 
-const slug = (variant) => variant.name.replaceAll(/\W+/g, '-')
+export const slug = (variant) => variant.name.replaceAll(/\W+/g, '-')
 
 /** Builds a variant and writes its entry; returns the entry's path. */
-async function buildVariant(root, variant) {
+export async function buildVariant(root, variant) {
   const dir = join(root, 'dist', `lever-${slug(variant)}`)
   mkdirSync(dir, {recursive: true})
   const entry = join(dir, 'run.mjs')

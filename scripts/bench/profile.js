@@ -1,7 +1,9 @@
 // `npm run bench -- --profile`: where the time of a glix command goes.
 //
-// Runs each profiled command several times as `node --cpu-prof bin/run.js …`
-// (the bundle, with the code cache warm) and attributes every sample's self
+// Runs each profiled command several times under `node --cpu-prof`, loaded
+// as bin/run.js loads it (a lazy CommonJS bundle with the code cache warm)
+// but not minified, so that esbuild's `// <path>` comments in the bundle
+// name the package of every line; and attributes every sample's self
 // time to a bucket: Node's own start-up and module machinery, compiling the
 // bundle, garbage collection, waiting (idle: I/O and child processes), and
 // the bundled code by package — @oclif/core and each of its dependencies,
@@ -11,6 +13,7 @@
 import {mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {buildVariant, slug} from './levers.js'
 import {fleetSpec, writeGlixRepo} from './repos.js'
 import {median, runTimed} from './timing.js'
 
@@ -51,7 +54,7 @@ function bucketOf(callFrame, bundleFile, owners) {
   if (/^node:internal\/(bootstrap|main|process)/.test(url)) return 'Node: bootstrap'
   if (/^node:(internal\/)?fs/.test(url)) return 'Node: fs (JavaScript side)'
   if (url.startsWith('node:')) return `Node: ${url.replace(/^node:(internal\/)?/, '').split('/')[0]}`
-  if (url.includes('/bin/')) return 'bin/run.js and bin/code-cache.js'
+  if (url.includes('/bin/') || url.endsWith('/run.mjs')) return 'the entry and bin/code-cache.js'
   return url.replace(/.*node_modules\/((@[^/]+\/)?[^/]+).*/, '$1 (outside the bundle)')
 }
 
@@ -95,8 +98,9 @@ function oclifPhases(argv, {cwd, env, runs}) {
 
 /** Profiles the commands and returns the Markdown section. */
 export async function runProfile({base, env, log, machine, options, root, runGlix}) {
-  const bin = join(root, 'bin', 'run.js')
-  const bundleFile = join(root, 'dist', 'bundle', 'glix.cjs')
+  const variant = {cache: true, format: 'cjs', lazy: true, minify: false, name: 'profile'}
+  const bin = await buildVariant(root, variant)
+  const bundleFile = join(root, 'dist', `lever-${slug(variant)}`, 'glix.cjs')
   const owners = lineOwners(readFileSync(bundleFile, 'utf8'))
   const api = await import(join(root, 'dist', 'index.js'))
   const spec = fleetSpec(50, 100)
@@ -111,7 +115,7 @@ export async function runProfile({base, env, log, machine, options, root, runGli
     {args: ['set', `--host=${host.name}`, host.packages[0].name, 'config.k=v'], label: '`set <pkg> config.k=v`, 50×100', mutation: true},
   ]
   const lines = [
-    `Profiled ${machine.date} on ${machine.cpu}, Node ${machine.node}, glix ${machine.commit}: ${runs} runs of each command under \`node --cpu-prof --cpu-prof-interval 100\` (the bundle, code cache warm), self time by bucket, mean per run; the machine is shared (load average ${machine.load()}), so read the shares more than the milliseconds. Floor: \`node -e 0\` profiled the same way.`,
+    `Profiled ${machine.date} on ${machine.cpu}, Node ${machine.node}, glix ${machine.commit}: ${runs} runs of each command under \`node --cpu-prof --cpu-prof-interval 100\` (the bundle as bin/run.js loads it, code cache warm, but not minified, so that every line has a known package), self time by bucket, mean per run; the machine is shared (load average ${machine.load()}), so read the shares more than the milliseconds. Floor: \`node -e 0\` profiled the same way.`,
     '',
   ]
   const floorDir = join(base, 'prof-floor')
@@ -133,8 +137,8 @@ export async function runProfile({base, env, log, machine, options, root, runGli
     const phases = oclifPhases(argv, {cwd: repo, env, runs: Math.min(runs, 5)})
     rmSync(dir, {force: true, recursive: true})
     const rows = Object.entries(buckets).sort((a, b) => b[1] - a[1])
-    const shown = rows.filter(([, t]) => t >= 0.5)
-    const rest = rows.filter(([, t]) => t < 0.5).reduce((n, [, t]) => n + t, 0)
+    const shown = rows.filter(([, t], i) => i < 14 && t >= total / 100)
+    const rest = rows.slice(shown.length).reduce((n, [, t]) => n + t, 0)
     lines.push(
       `#### ${command.label}: ${total.toFixed(0)} ms profiled (\`node -e 0\`: ${floor.total.toFixed(0)} ms)`,
       '',
@@ -143,10 +147,11 @@ export async function runProfile({base, env, log, machine, options, root, runGli
       '| where | ms | share |',
       '|---|---:|---:|',
       ...shown.map(([bucket, t]) => `| ${bucket} | ${t.toFixed(1)} | ${((100 * t) / total).toFixed(0)} % |`),
-      `| everything else (< 0.5 ms each) | ${rest.toFixed(1)} | ${((100 * rest) / total).toFixed(0)} % |`,
+      `| everything else | ${rest.toFixed(1)} | ${((100 * rest) / total).toFixed(0)} % |`,
       '',
     )
   }
 
+  rmSync(join(root, 'dist', `lever-${slug(variant)}`), {force: true, recursive: true})
   return lines.join('\n').trimEnd()
 }
