@@ -29,30 +29,33 @@
 // only); instead of the main run: --levers (the start-up levers, see
 // scripts/bench/levers.js) or --profile (where the time goes, see
 // scripts/bench/profile.js). Each mode writes its own section of bench/results.md.
+// The main run also saves its samples to bench/tmp/last-run.json; --report=<that
+// file> renders them again without running anything.
 import {execFileSync} from 'node:child_process'
 import {chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, loadavg, totalmem, tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {renderReport} from './bench/report.js'
+import {recordOf, renderReport} from './bench/report.js'
 import {calibrateGoLayout, fleetSpec, writeGlixRepo, writeGoRepo} from './bench/repos.js'
 import {peakRss, probePerf, probeTime, runTimed, shuffler} from './bench/timing.js'
 
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RESULTS = join(PACKAGE_ROOT, 'bench', 'results.md')
+const LAST_RUN = join(PACKAGE_ROOT, 'bench', 'tmp', 'last-run.json')
 /** Where each mode's report goes in bench/results.md: between its two markers. */
 const MARKERS = {levers: 'bench:levers', main: 'bench:results', profile: 'bench:profile'}
 
 // ---------------------------------------------------------------------------
 // Options
 
-const options = {bin: join(PACKAGE_ROOT, 'bin', 'run.js'), go: undefined, keep: false, levers: false, only: undefined, perf: true, profile: false, quick: false, runs: 15, warmup: 2, write: true}
+const options = {bin: join(PACKAGE_ROOT, 'bin', 'run.js'), go: undefined, keep: false, levers: false, only: undefined, perf: true, profile: false, quick: false, report: undefined, runs: 15, warmup: 2, write: true}
 for (const arg of process.argv.slice(2)) {
   const [key, value] = arg.replace(/^--/, '').split(/=(.*)/s)
   if (key === 'runs' || key === 'warmup') options[key] = Number(value)
   else if (key === 'only') options.only = new RegExp(value)
-  else if (key === 'bin' || key === 'go') options[key] = resolve(value)
+  else if (key === 'bin' || key === 'go' || key === 'report') options[key] = resolve(value)
   else if (key === 'quick') Object.assign(options, {quick: true, runs: 3, warmup: 1})
   else if (key === 'no-write') options.write = false
   else if (key === 'no-perf') options.perf = false
@@ -293,7 +296,11 @@ function machine() {
 
 const started = Date.now()
 try {
-  if (options.levers || options.profile) {
+  if (options.report) {
+    const markdown = renderReport(JSON.parse(readFileSync(options.report, 'utf8')))
+    process.stdout.write(markdown + '\n')
+    if (options.write) writeResults(MARKERS.main, markdown)
+  } else if (options.levers || options.profile) {
     const mode = options.levers ? 'levers' : 'profile'
     const {[mode === 'levers' ? 'runLevers' : 'runProfile']: runMode} = await import(`./bench/${mode}.js`)
     const load = loadavg()
@@ -335,10 +342,9 @@ try {
       }
     }
 
-    const loadEnd = loadavg()
-    const markdown = renderReport({
+    const record = recordOf({
       go: Boolean(GO),
-      load: {end: loadEnd, start: loadStart},
+      load: {end: loadavg(), start: loadStart},
       machine: machine(),
       minutes: (Date.now() - started) / 60_000,
       options,
@@ -346,6 +352,9 @@ try {
       sizes: SIZES,
       slots,
     })
+    mkdirSync(dirname(LAST_RUN), {recursive: true})
+    writeFileSync(LAST_RUN, JSON.stringify(record))
+    const markdown = renderReport(record)
     process.stdout.write(markdown + '\n')
     if (options.write) writeResults(MARKERS.main, markdown)
   }
