@@ -40,12 +40,14 @@ function copyFlakes() {
   cpSync(join(here, 'test', 'fixtures', 'nix'), flakes, {recursive: true})
   const refs = {}
   const placeholders = {}
-  for (const dir of readdirSync(flakes)) {
+  // test/fixtures/nix also holds files that are not flakes (repos/): only directories with a flake.nix.
+  const dirs = readdirSync(flakes).filter((dir) => existsSync(join(flakes, dir, 'flake.nix')))
+  for (const dir of dirs) {
     refs[dir] = `path:${join(flakes, dir)}`
     placeholders[`@${dir.toUpperCase().replaceAll('-', '_')}@`] = refs[dir]
   }
 
-  for (const dir of readdirSync(flakes)) {
+  for (const dir of dirs) {
     const file = join(flakes, dir, 'flake.nix')
     let text = readFileSync(file, 'utf8')
     for (const [placeholder, ref] of Object.entries(placeholders)) text = text.replaceAll(placeholder, ref)

@@ -47,6 +47,8 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
   /** Every positional argument, for commands with `strict = false` (key=value lists). */
   protected positionals!: string[]
   private repoRoot?: string
+  /** Why flake.nix could not be regenerated; said after a command that succeeds anyway. */
+  private repoProblem?: string
 
   /** The repo root; discovered in init() for commands that require a repo. */
   protected get root(): string {
@@ -82,7 +84,9 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     if (flags.host !== undefined && flags.host !== process.env.GLIX_HOST) assertName('host', flags.host)
     if (ctor.requiresRepo) {
       const {refreshRepoState} = await import('./lib/repo/drift.js')
-      for (const message of await refreshRepoState(this.root)) this.notice(message)
+      const state = await refreshRepoState(this.root)
+      for (const message of state.notices) this.notice(message)
+      this.repoProblem = state.problem
     }
   }
 
@@ -143,6 +147,11 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     const target = {command: options.command ?? this.commandName, dryRun: options.dryRun, host: options.host ?? this.host, root: this.root}
     const {editManifest} = await import('./lib/ops/edit.js')
     return editManifest(target, this.mutationDeps({noLock: options.noLock}), plan)
+  }
+
+  protected override async finally(error: Error | undefined): Promise<void> {
+    if (!error && this.repoProblem) this.notice(this.repoProblem)
+    return super.finally(error)
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {

@@ -12,7 +12,7 @@ export default class Update extends GlixCommand<typeof Update> {
 
   async run(): Promise<UpdateResult> {
     const {updateFlakeInputs} = await import('../lib/nix/nix.js')
-    const result = await updateInputs({inputs: this.positionals, root: this.root}, this.mutationDeps(), updateFlakeInputs)
+    const result = await updateInputs({host: this.flags.host, inputs: this.positionals, root: this.root}, this.mutationDeps(), updateFlakeInputs)
     this.log(result.changed ? `updated ${result.inputs.length === 0 ? 'all inputs' : result.inputs.join(', ')}` : 'flake.lock is already up to date')
     return result
   }

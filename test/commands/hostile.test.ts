@@ -610,7 +610,7 @@ const flagCases: Case[] = (
     [['host', 'remove', '--yes'], 'host remove', '--force'],
     [['rollback'], 'rollback', '--hard'],
     [['update'], 'update', '--all'],
-    [['doctor'], 'doctor', '--fix'],
+    [['doctor'], 'doctor', '--repair'],
     [['info'], 'info', '--verbose'],
     [['show', 'firefox'], 'show', '--all'],
     [['remove', 'firefox'], 'remove', '-x'],

@@ -289,7 +289,7 @@ describe('lifecycle commands', () => {
 
     it('flake=… changes the reference and the input URL', async () => {
       await ok('set', 'firefox', 'flake=github:mozilla/firefox?dir=pkg', '--host', 'a', '--no-lock')
-      expect(subjectOf(root)).to.equal('glix set a: firefox flake=github:mozilla/firefox?dir=pkg')
+      expect(subjectOf(root)).to.equal('glix set a: firefox (flake=github:mozilla/firefox?dir=pkg)')
       expect(pkgTable()).to.include('flake   = "github:mozilla/firefox?dir=pkg"')
       expect(inputs()).to.deep.equal(['    firefox = {', '      url = "github:mozilla/firefox?dir=pkg";', '    };'])
       expect(filesOf(root)).to.deep.equal(['flake.nix', 'hosts/a/glix.toml'])
@@ -300,7 +300,7 @@ describe('lifecycle commands', () => {
       expect(pkgTable()).to.include('scope   = "home"\nenabled = true\nuser    = "bob"\n')
       expect(filesOf(root), 'the input is unchanged').to.deep.equal(['hosts/a/glix.toml'])
       await ok('set', 'firefox', 'user=', '--host', 'a', '--no-lock')
-      expect(subjectOf(root)).to.equal('glix set a: firefox user=""')
+      expect(subjectOf(root)).to.equal('glix set a: firefox (user=)')
       expect(pkgTable()).not.to.include('user')
       expect(pkgTable()).to.include('scope   = "home"')
     })
@@ -318,14 +318,14 @@ describe('lifecycle commands', () => {
       expect(pkgTable()).to.include('enabled = true\npin     = "0123abcd"\n')
       expect(inputs()).to.deep.equal(['    firefox = {', '      url = "github:NixOS/nixpkgs?rev=0123abcd";', '    };'])
       await ok('set', 'firefox', 'pin=', '--host', 'a', '--no-lock')
-      expect(subjectOf(root)).to.equal('glix set a: firefox pin=""')
+      expect(subjectOf(root)).to.equal('glix set a: firefox (pin=)')
       expect(pkgTable()).not.to.include('pin')
       expect(inputs()).to.deep.equal(FIREFOX_INPUT)
     })
 
     it('config.<k>=v adds a config key (manifest only); config.<k>= deletes it', async () => {
       await ok('set', 'firefox', 'config.message=hello there', 'config.level=3', '--host', 'a', '--no-lock')
-      expect(subjectOf(root)).to.equal('glix set a: firefox config.message="hello there" config.level=3')
+      expect(subjectOf(root)).to.equal('glix set a: firefox (config.message=hello there config.level=3)')
       expect(filesOf(root)).to.deep.equal(['hosts/a/glix.toml'])
       expect(pkgTable()).to.include('[packages.firefox.config]\nlevel = "3"\nmessage = "hello there"\n')
       await ok('set', 'firefox', 'config.level=', '--host', 'a', '--no-lock')
@@ -351,7 +351,7 @@ describe('lifecycle commands', () => {
       const r = await ok('set', 'firefox', 'pin=abc', 'scope=home', 'user=bob', 'config.a=1', 'config.b=x "y"', '--host', 'a', '--no-lock')
       expect(lines(r.stdout)[0]).to.equal('updated firefox on host a')
       expect(commitCount(root)).to.equal(commits + 1)
-      expect(subjectOf(root)).to.equal('glix set a: firefox pin=abc scope=home user=bob config.a=1 config.b="x \\"y\\""')
+      expect(subjectOf(root)).to.equal('glix set a: firefox (pin=abc scope=home user=bob config.a=1 config.b=x "y")')
       expect(filesOf(root)).to.deep.equal(['flake.nix', 'hosts/a/glix.toml'])
       expect(pkgTable()).to.equal(
         [
@@ -482,7 +482,7 @@ describe('lifecycle commands', () => {
       const r = await ok('host', 'set', 'system=aarch64-linux', '--host', 'b', '--no-lock')
       expect(lines(r.stdout)).to.deep.equal(['updated host b'])
       expect(commitCount(root)).to.equal(commits + 1)
-      expect(subjectOf(root)).to.equal('glix host set b: system=aarch64-linux')
+      expect(subjectOf(root)).to.equal('glix host set b: (system=aarch64-linux)')
       expect(filesOf(root)).to.deep.equal(['flake.nix', 'hosts/b/glix.toml'])
       expect(settings('b')).to.include('system = "aarch64-linux"')
       expect(hostsRegion()).to.deep.equal(['        a = mkHost "a" "x86_64-linux";', '        b = mkHost "b" "aarch64-linux";'])
@@ -507,7 +507,7 @@ describe('lifecycle commands', () => {
       )
       expect(commitCount(root)).to.equal(commits + 1)
       expect(subjectOf(root)).to.equal(
-        'glix host set a: build_host=builder.local target_host=root@pi.local registry_url=https://example.com/registry.json auto_apply=true default_scope=home primary_user=bob system=aarch64-linux',
+        'glix host set a: (build_host=builder.local target_host=root@pi.local registry_url=https://example.com/registry.json auto_apply=true default_scope=home primary_user=bob system=aarch64-linux)',
       )
       expect(settings('a')).to.equal(
         [
@@ -532,11 +532,11 @@ describe('lifecycle commands', () => {
     ]) {
       it(`${key}=… sets it; ${key}= clears it`, async () => {
         await ok('host', 'set', `${key}=${value}`, '--host', 'a', '--no-lock')
-        expect(subjectOf(root)).to.equal(`glix host set a: ${key}=${value}`)
+        expect(subjectOf(root)).to.equal(`glix host set a: (${key}=${value})`)
         expect(filesOf(root)).to.deep.equal(['hosts/a/glix.toml'])
         expect(settings('a')).to.include(`${key} = "${value}"`)
         await ok('host', 'set', `${key}=`, '--host', 'a', '--no-lock')
-        expect(subjectOf(root)).to.equal(`glix host set a: ${key}=""`)
+        expect(subjectOf(root)).to.equal(`glix host set a: (${key}=)`)
         expect(settings('a')).not.to.include(`${key} =`)
       })
     }
@@ -688,7 +688,7 @@ describe('lifecycle commands', () => {
       const r = await ok('rollback', '--no-lock')
       expect(lines(r.stdout)[0]).to.equal(`reverted "${added}" (flake.nix, hosts/a/glix.toml)`)
       expect(commitCount(root)).to.equal(commits + 1)
-      expect(subjectOf(root)).to.equal(`glix rollback: revert "${added}"`)
+      expect(subjectOf(root)).to.equal(`Revert "${added}"`)
       expect(filesOf(root)).to.deep.equal(['flake.nix', 'hosts/a/glix.toml'])
       expect(manifest('a')).to.equal(manifestBefore)
       expect(readText(root, 'flake.nix')).to.equal(flakeBefore)
@@ -703,7 +703,7 @@ describe('lifecycle commands', () => {
       await ok('rollback', '--no-lock')
       expect(manifest('a')).not.to.include('firefox')
       await ok('rollback', '--no-lock')
-      expect(subjectOf(root)).to.match(/^glix rollback: revert "glix rollback: revert "glix add a: firefox/)
+      expect(subjectOf(root)).to.match(/^Revert "Revert "glix add a: firefox/)
       expect(manifest('a')).to.equal(added)
       expect(inputs()).to.deep.equal(FIREFOX_INPUT)
       expect(git(root, 'diff', 'HEAD~2', 'HEAD')).to.equal('')
@@ -713,7 +713,7 @@ describe('lifecycle commands', () => {
       await createRepo(root, [{host: 'c'}])
       expect(existsSync(path.join(root, 'hosts/c'))).to.equal(true)
       await ok('rollback', '--no-lock')
-      expect(subjectOf(root)).to.equal('glix rollback: revert "glix init: bootstrap host c"')
+      expect(subjectOf(root)).to.equal('Revert "glix init: bootstrap host c"')
       expect(existsSync(path.join(root, 'hosts/c'))).to.equal(false)
       expect(hostsRegion()).to.deep.equal(['        a = mkHost "a" "x86_64-linux";', '        b = mkHost "b" "x86_64-linux";'])
       expect(statusOf(root)).to.deep.equal([])
@@ -724,7 +724,7 @@ describe('lifecycle commands', () => {
       const before = manifest('a')
       await ok('set', 'firefox', 'config.k=v', 'pin=abc', '--host', 'a', '--no-lock')
       await ok('rollback', '--no-lock')
-      expect(subjectOf(root)).to.equal('glix rollback: revert "glix set a: firefox config.k=v pin=abc"')
+      expect(subjectOf(root)).to.equal('Revert "glix set a: firefox (config.k=v pin=abc)"')
       expect(manifest('a')).to.equal(before)
       expect(inputs()).to.deep.equal(FIREFOX_INPUT)
     })
@@ -792,7 +792,7 @@ describe('lifecycle commands', () => {
       expect(readText(root, 'flake.lock')).not.to.equal(lockBefore)
       await writeFile(log, '')
       await ok('rollback')
-      expect(subjectOf(root)).to.equal('glix rollback: revert "glix update: all inputs"')
+      expect(subjectOf(root)).to.equal('Revert "glix update: all inputs"')
       expect(filesOf(root)).to.deep.equal(['flake.lock'])
       expect(readText(root, 'flake.lock')).to.equal(lockBefore)
       expect(await calls()).to.deep.equal([])
@@ -831,7 +831,7 @@ describe('lifecycle commands', () => {
       const r = await ok('update', 'nixpkgs', 'firefox')
       expect(lines(r.stdout)).to.deep.equal(['updated nixpkgs, firefox'])
       expect(await calls()).to.deep.equal([`${FEATURES} flake lock --update-input nixpkgs --update-input firefox`])
-      expect(subjectOf(root)).to.equal('glix update: nixpkgs, firefox')
+      expect(subjectOf(root)).to.equal('glix update: [nixpkgs firefox]')
     })
 
     it('on Nix 2.24, `update nixpkgs firefox` runs `nix flake update nixpkgs firefox`', async () => {

@@ -169,7 +169,7 @@ describeNix('lifecycle commands with real nix (integration)', function () {
 
   it('`rollback` after the remove brings the input back into flake.nix and flake.lock', async function () {
     await glix('rollback')
-    expect(await subject()).to.equal('glix rollback: revert "glix remove h: pkg-tool"')
+    expect(await subject()).to.equal('Revert "glix remove h: pkg-tool"')
     expect(await filesOfHead()).to.deep.equal(['flake.lock', 'flake.nix', MANIFEST])
     expect(await regionInputs()).to.deep.equal(['pkg-hello', 'pkg-tool'])
     expect(await lockedInputs()).to.deep.equal([...FIXED, 'pkg-hello', 'pkg-tool'])

@@ -107,8 +107,8 @@ describeNix('multi-host repo with real git and nix (integration)', function () {
   })
 
   it('keeps hand-written package config through later mutations', async function () {
-    // Config cannot be set through the CLI yet (`glix set` is to come): write
-    // the tables by hand, let a read-only command look at the repo, commit.
+    // Config tables written by hand (core-contract-wiring.test.ts covers
+    // `glix set`): a read-only command looks at the repo, then commit.
     const laptop = path.join(root, 'hosts', 'laptop', 'glix.toml')
     const desktop = path.join(root, 'hosts', 'desktop', 'glix.toml')
     await appendFile(laptop, `\n[packages.greeting.config]\nmessage = ${JSON.stringify(MESSAGE)}\n`)

@@ -79,7 +79,7 @@ describe('Nix and git invocations per command (subprocess, PATH shims)', functio
   it('`set <pkg> config.<k>=<v>` commits without Nix', async () => {
     const r = await run('set', 'greeting', 'config.message=hello there', '--host', 'laptop')
     expect(r.nix).to.deep.equal([])
-    expect(subjectOf(root)).to.equal('glix set laptop: greeting config.message="hello there"')
+    expect(subjectOf(root)).to.equal('glix set laptop: greeting (config.message=hello there)')
   })
 
   it('`disable` and `enable` of a package still enabled on another host commit without Nix', async () => {
@@ -94,7 +94,7 @@ describe('Nix and git invocations per command (subprocess, PATH shims)', functio
   it('`host set system=…` commits without Nix', async () => {
     const r = await run('host', 'set', 'system=aarch64-linux', '--host', 'desktop')
     expect(r.nix).to.deep.equal([])
-    expect(subjectOf(root)).to.equal('glix host set desktop: system=aarch64-linux')
+    expect(subjectOf(root)).to.equal('glix host set desktop: (system=aarch64-linux)')
   })
 
   for (const args of [

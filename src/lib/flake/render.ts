@@ -6,7 +6,8 @@
  * `nix eval` reads back exactly the manifest's string; an input URL never
  * carries a `#fragment` (Nix rejects it) and has the pin folded in where the
  * URL type supports `rev=`; disabled packages are not rendered; a package
- * name maps to one URL across all hosts, or rendering fails naming both hosts.
+ * name maps to one URL: when hosts disagree (a repo another writer made),
+ * the input keeps the URL it has in flake.nix until the user resolves it.
  */
 import {GlixError} from '../errors.js'
 import {type Manifest, hostSystem} from '../manifest/types.js'
@@ -61,17 +62,49 @@ export interface HostManifest {
 }
 
 /** Where a package name got its input URL. */
-interface InputSource {
+export interface InputSource {
   host: string
   url: string
 }
 
+/** One package name that means two or more flakes across hosts. */
+export interface UrlConflict {
+  name: string
+  /** Every host that has the package, with the input URL it implies, sorted by host. */
+  uses: InputSource[]
+}
+
 /**
- * Collects the inputs of all hosts: one URL per enabled package name.
- * Throws when two hosts give one name two different URLs.
+ * The package names that mean more than one input URL across hosts
+ * (enabled or not: a name must mean one flake on every host that has it).
  */
-export function collectInputs(hosts: HostManifest[]): Map<string, string> {
-  const seen = new Map<string, InputSource>()
+export function findConflicts(hosts: HostManifest[]): UrlConflict[] {
+  const uses = new Map<string, InputSource[]>()
+  for (const {host, manifest} of hosts) {
+    for (const [name, entry] of Object.entries(manifest.packages)) {
+      const list = uses.get(name) ?? []
+      list.push({host, url: inputUrl(entry.flake, entry.pin)})
+      uses.set(name, list)
+    }
+  }
+
+  const conflicts: UrlConflict[] = []
+  for (const [name, list] of uses) {
+    if (new Set(list.map((u) => u.url)).size > 1) conflicts.push({name, uses: list.sort((a, b) => compareNames(a.host, b.host))})
+  }
+
+  return conflicts.sort((a, b) => compareNames(a.name, b.name))
+}
+
+/**
+ * Collects the inputs of all hosts: one URL per enabled package name,
+ * sorted by name. A name that already means two URLs on two hosts (a repo
+ * the Go glix wrote) keeps the URL `current` gives it — the input as it
+ * stands in flake.nix — when that is one of them, else the first host's;
+ * resolving the conflict is the user's, with glix's commands.
+ */
+export function collectInputs(hosts: HostManifest[], current: Map<string, string | undefined> = new Map()): Map<string, string> {
+  const urls = new Map<string, string[]>()
   for (const {host, manifest} of hosts) {
     for (const [name, entry] of Object.entries(manifest.packages)) {
       if (!entry.enabled) continue
@@ -83,17 +116,20 @@ export function collectInputs(hosts: HostManifest[]): Map<string, string> {
         }
       }
 
-      const url = inputUrl(entry.flake, entry.pin)
-      const previous = seen.get(name)
-      if (previous && previous.url !== url) throw conflictError(name, previous, {host, url})
-      if (!previous) seen.set(name, {host, url})
+      const list = urls.get(name) ?? []
+      list.push(inputUrl(entry.flake, entry.pin))
+      urls.set(name, list)
     }
   }
 
-  return new Map([...seen.entries()].sort(([a], [b]) => compareNames(a, b)).map(([name, s]) => [name, s.url]))
+  const chosen = [...urls.entries()].map(([name, list]): [string, string] => {
+    const kept = current.get(name)
+    return [name, kept !== undefined && list.includes(kept) ? kept : list[0]]
+  })
+  return new Map(chosen.sort(([a], [b]) => compareNames(a, b)))
 }
 
-/** The error for one package name meaning two URLs on two hosts. */
+/** The error for a mutation that would make one package name mean two URLs on two hosts. */
 export function conflictError(name: string, a: InputSource, b: InputSource): GlixError {
   return new GlixError(
     `package "${name}" would mean two flakes: ${a.url} on host ${a.host} and ${b.url} on host ${b.host}; ` +
@@ -107,11 +143,19 @@ export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
+/** Renders one input entry of the inputs region (without indentation). */
+export function renderInput(name: string, url: string): string[] {
+  return [`${name} = {`, `  url = ${nixString(url)};`, '};']
+}
+
 /** Renders the inputs region body (without indentation). */
 export function renderInputs(inputs: Map<string, string>): string[] {
-  const lines: string[] = []
-  for (const [name, url] of inputs) lines.push(`${name} = {`, `  url = ${nixString(url)};`, '};')
-  return lines
+  return [...inputs].flatMap(([name, url]) => renderInput(name, url))
+}
+
+/** Renders one line of the hosts region (without indentation). */
+export function renderHost(host: string, system: string): string[] {
+  return [`${host} = mkHost ${nixString(host)} ${nixString(system)};`]
 }
 
 /** Renders the hosts region body (without indentation), sorted by host. */
@@ -123,7 +167,5 @@ export function renderHosts(hosts: HostManifest[]): string[] {
     }
   }
 
-  return [...hosts]
-    .sort((a, b) => compareNames(a.host, b.host))
-    .map(({host, manifest}) => `${host} = mkHost ${nixString(host)} ${nixString(hostSystem(manifest))};`)
+  return [...hosts].sort((a, b) => compareNames(a.host, b.host)).flatMap(({host, manifest}) => renderHost(host, hostSystem(manifest)))
 }

@@ -49,17 +49,24 @@ async function loadState(root: string, host: string): Promise<EditState & {userC
 }
 
 /**
- * Throws when a package of `host` (in `manifest`) has a different input URL
- * on another host: a package name means one flake across the repo.
+ * Throws when the edit of `host` (from `before` to `after`) gives a package
+ * name a URL no host had for it while another host has it with a different
+ * one: a package name means one flake across the repo. A conflict that
+ * already exists (a repo the Go glix wrote) does not block edits that keep
+ * or reduce it — remove, disable, `set flake=`/`pin=` towards the other
+ * host's URL — so glix's own commands can repair it.
  */
-export function assertOneUrlPerName(host: string, manifest: Manifest, all: HostManifest[]): void {
-  for (const [name, entry] of Object.entries(manifest.packages)) {
+export function assertOneUrlPerName(host: string, after: Manifest, all: HostManifest[], before?: Manifest): void {
+  for (const [name, entry] of Object.entries(after.packages)) {
     const url = inputUrl(entry.flake, entry.pin)
-    for (const other of all) {
-      const theirs = other.host === host ? undefined : other.manifest.packages[name]
-      if (theirs && inputUrl(theirs.flake, theirs.pin) !== url) {
-        throw conflictError(name, {host: other.host, url: inputUrl(theirs.flake, theirs.pin)}, {host, url})
-      }
+    const previous = before?.packages[name]
+    const others = all.filter((o) => o.host !== host && Object.hasOwn(o.manifest.packages, name))
+    const known = new Set(others.map((o) => inputUrl(o.manifest.packages[name].flake, o.manifest.packages[name].pin)))
+    if (previous) known.add(inputUrl(previous.flake, previous.pin))
+    const other = others.find((o) => inputUrl(o.manifest.packages[name].flake, o.manifest.packages[name].pin) !== url)
+    if (other && !known.has(url)) {
+      const theirs = other.manifest.packages[name]
+      throw conflictError(name, {host: other.host, url: inputUrl(theirs.flake, theirs.pin)}, {host, url})
     }
   }
 }
@@ -71,7 +78,7 @@ export async function editManifest(target: EditTarget, deps: MutationDeps, plan:
   const initial = await loadState(root, host)
   const first = plan(initial)
   if (!first) return {}
-  assertOneUrlPerName(host, first.manifest, initial.all)
+  assertOneUrlPerName(host, first.manifest, initial.all, initial.manifest)
   if (target.dryRun) return {edit: first}
 
   const manifestFile = `hosts/${host}/glix.toml`
@@ -82,7 +89,7 @@ export async function editManifest(target: EditTarget, deps: MutationDeps, plan:
       const state = await loadState(root, host)
       const fresh = plan(state)
       if (!fresh) return {message: first.message}
-      assertOneUrlPerName(host, fresh.manifest, state.all)
+      assertOneUrlPerName(host, fresh.manifest, state.all, state.manifest)
       edit = fresh
       await writeManifest(repoPaths.manifest(root, host), fresh.manifest)
       if (state.userComments > 0) deps.notice(droppedCommentsNotice(manifestFile, state.userComments))

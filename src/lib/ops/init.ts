@@ -6,11 +6,12 @@
  * non-empty directory that is not a glix repo, is an error.
  */
 import {existsSync, mkdirSync, readdirSync} from 'node:fs'
-import {rm, writeFile} from 'node:fs/promises'
+import {readFile, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {userInfo} from 'node:os'
 
 import {GlixError, UsageError} from '../errors.js'
+import {regionState} from '../flake/patcher.js'
 import {DEFAULT_CHOICES, GITIGNORE, renderFlakeTemplate, renderHostModule} from '../flake/template.js'
 import {writeManifest} from '../manifest/write.js'
 import {createManifest} from '../manifest/types.js'
@@ -109,11 +110,19 @@ export async function initHost(options: InitOptions, deps: MutationDeps): Promis
         if (!existsSync(repoPaths.flake(root))) await writeFile(repoPaths.flake(root), renderFlakeTemplate(choices))
         if (!existsSync(join(root, '.gitignore'))) await writeFile(join(root, '.gitignore'), GITIGNORE)
         mkdirSync(repoPaths.hostDir(root, host), {recursive: true})
-        await writeFile(join(repoPaths.hostDir(root, host), 'default.nix'), renderHostModule(host))
+        await writeFile(join(repoPaths.hostDir(root, host), 'default.nix'), renderHostModule(host, user))
         await writeManifest(repoPaths.manifest(root, host), createManifest({primary_user: user, system}))
         return {message: `glix init: bootstrap host ${host}`}
       },
     )
+    const flake = await readFile(repoPaths.flake(root), 'utf8')
+    if (regionState(flake, 'hosts').state === 'absent') {
+      // Upstream's hand-written layout: hosts are declared in flake.nix by hand, so this one must be too.
+      deps.notice(
+        `flake.nix declares its hosts by hand (it has no glix-managed hosts region): add \`nixosConfigurations.${host} = mkHost "${host}" "${system}";\` to it, or let \`glix doctor --fix\` add the region`,
+      )
+    }
+
     return {commit: result.commit, createdRepo: !isRepo, host, root, system, user}
   } catch (error) {
     // A repo this call created is removed again, so a retry starts clean.

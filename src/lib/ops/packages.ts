@@ -6,6 +6,7 @@
 import {UsageError} from '../errors.js'
 import {findPackage, type Manifest, type PackageEntry} from '../manifest/types.js'
 import {assertName, hasSpaceOrControl, quoteForMessage} from '../names.js'
+import {safeText} from '../ui/safe.js'
 import {assertReference, isAbsoluteLocalPath} from '../resolver/reference.js'
 import {assertPin} from './add.js'
 import type {MutationDeps} from './context.js'
@@ -111,12 +112,18 @@ export function parseBool(key: string, value: string): boolean {
   throw new UsageError(`${key} must be true or false, got ${quoteForMessage(value)}`)
 }
 
-const PACKAGE_KEYS = new Set(['enabled', 'flake', 'pin', 'scope', 'user'])
+/** The fields of a package `set` accepts, besides `config.<key>`. */
+export const PACKAGE_SETTING_KEYS = ['enabled', 'flake', 'pin', 'scope', 'user'] as const
+const PACKAGE_KEYS = new Set<string>(PACKAGE_SETTING_KEYS)
 const CONFIG_PREFIX = 'config.'
 
-/** Renders pairs for a commit subject: values that need it are JSON-quoted. */
+/**
+ * Renders pairs for a commit subject the way the Go glix does,
+ * `(key=value key=value)`, values as typed; a control character (a newline
+ * would end the subject) is written visibly.
+ */
 export function summarisePairs(pairs: SetPair[]): string {
-  return pairs.map(({key, value}) => `${key}=${value === '' || hasSpaceOrControl(value) || /["\\]/.test(value) ? JSON.stringify(value) : value}`).join(' ')
+  return `(${pairs.map(({key, value}) => safeText(`${key}=${value}`)).join(' ')})`
 }
 
 /** Applies `set` pairs to a package entry; pure. */

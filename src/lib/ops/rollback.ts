@@ -36,7 +36,8 @@ export async function rollback(options: {root: string}, deps: MutationDeps): Pro
 
   const head = await resolveRevision(root, 'HEAD')
   const subject = (await headSubject(root)) ?? ''
-  if (!head || !subject.startsWith('glix ')) {
+  // A rollback is itself a glix commit (git's and the Go glix's revert subject), so rolling back twice redoes.
+  if (!head || !(subject.startsWith('glix ') || subject.startsWith('Revert "glix '))) {
     throw new GlixError(`HEAD is not a glix commit (${subject ? JSON.stringify(subject) : 'no commits'}); rollback only reverts glix's own commits`, {
       code: 'NOT_GLIX_COMMIT',
     })
@@ -47,7 +48,8 @@ export async function rollback(options: {root: string}, deps: MutationDeps): Pro
   }
 
   const files = await changedInCommit(root, head)
-  const message = `glix rollback: revert "${subject}"`
+  // The subject `git revert` (and so the Go glix) writes: both tools' histories read alike.
+  const message = `Revert "${subject}"`
   const tx = await runTransaction(
     transactionOptions(deps, {command: 'rollback', dirs: [...new Set(files.map((f) => dirname(f)))].filter((d) => d !== '.' && !existsSync(join(root, d))), files, hosts: [], root}),
     async () => {

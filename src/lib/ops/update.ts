@@ -4,7 +4,7 @@
  */
 import {UsageError} from '../errors.js'
 import {collectInputs} from '../flake/render.js'
-import {readAllManifests} from '../manifest/hosts.js'
+import {listHosts, readAllManifests} from '../manifest/hosts.js'
 import {quoteForMessage} from '../names.js'
 import {runTransaction} from '../repo/transaction.js'
 import type {MutationDeps} from './context.js'
@@ -23,7 +23,7 @@ export interface UpdateResult {
 
 /** Runs `glix update`. `update` is the Nix call (injectable for tests). */
 export async function updateInputs(
-  options: {root: string; inputs: string[]},
+  options: {root: string; inputs: string[]; host?: string},
   deps: MutationDeps,
   update: (root: string, inputs: string[]) => Promise<void>,
 ): Promise<UpdateResult> {
@@ -36,7 +36,9 @@ export async function updateInputs(
   }
 
   const inputs = [...new Set(options.inputs)]
-  const message = `glix update: ${inputs.length === 0 ? 'all inputs' : inputs.join(', ')}`
+  const host = options.host !== undefined && listHosts(root).includes(options.host) ? options.host : undefined
+  // The Go glix's subject, host and Go's list notation included, so both tools' histories read alike.
+  const message = `glix update${host ? ` ${host}` : ''}: ${inputs.length === 0 ? 'all inputs' : `[${inputs.join(' ')}]`}`
   const tx = await runTransaction(
     {
       afterWrite: async () => {},

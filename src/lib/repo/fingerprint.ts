@@ -10,7 +10,7 @@
  * repo loads it.
  */
 import {mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {join, relative} from 'node:path'
 
 import {isValidName} from '../names.js'
 import {repoPaths} from './discover.js'
@@ -36,7 +36,8 @@ function statPart(file: string): string | undefined {
 
 /**
  * A cheap summary of the files the regions depend on: flake.nix and the
- * manifest of every host (as `listHosts` finds them), one stat per file.
+ * manifest of every host (as `listHosts` finds them), one stat per file;
+ * one line per file, `<path>:<size>:<mtime>:<ctime>:<inode>`.
  */
 export function computeFingerprint(root: string): string {
   const parts = [statPart(repoPaths.flake(root)) ?? `${repoPaths.flake(root)}:-`]
@@ -67,14 +68,39 @@ export function saveFingerprint(root: string): void {
   }
 }
 
+/** Why the regions may be stale: glix never ran here, or these files changed since it last did. */
+export type Drift = {firstRun: true} | {changed: string[]; firstRun: false}
+
+function savedFingerprint(root: string): string | undefined {
+  const file = fingerprintFile(root)
+  if (!file) return undefined
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as {fingerprint?: string}).fingerprint
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Undefined when the manifests and flake.nix are as glix last left them;
+ * else why not: the repo-relative paths that changed, were added or went
+ * away, or `firstRun` when glix has no record of this repo.
+ */
+export function detectDrift(root: string): Drift | undefined {
+  const saved = savedFingerprint(root)
+  if (saved === undefined) return {firstRun: true}
+  const now = computeFingerprint(root)
+  if (saved === now) return undefined
+  const pathOf = (line: string) => line.slice(0, line.indexOf(':', root.length + 1))
+  const before = new Set(saved.split('\n'))
+  const after = new Set(now.split('\n'))
+  const changed = new Set<string>()
+  for (const line of before) if (!after.has(line)) changed.add(pathOf(line))
+  for (const line of after) if (!before.has(line)) changed.add(pathOf(line))
+  return {changed: [...changed].map((path) => relative(root, path)).sort(), firstRun: false}
+}
+
 /** True when the manifests and flake.nix are as glix last left them. */
 export function isFingerprintFresh(root: string): boolean {
-  const file = fingerprintFile(root)
-  if (!file) return false
-  try {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as {fingerprint?: string}
-    return saved.fingerprint === computeFingerprint(root)
-  } catch {
-    return false
-  }
+  return savedFingerprint(root) === computeFingerprint(root)
 }

@@ -83,6 +83,13 @@ export interface TransactionOptions {
   lockFlake: (root: string) => Promise<void>
   /** Receives one-line notices for stderr. */
   notice: (message: string) => void
+  /**
+   * An edit of flake.nix outside the managed regions (`glix doctor --fix`
+   * makes one). The commit applies it to HEAD's flake.nix before rendering
+   * the regions, so the edit lands and the user's own uncommitted edits of
+   * flake.nix still never do.
+   */
+  editFlake?: (text: string) => string
 }
 
 /** What a finished transaction did. */
@@ -218,7 +225,7 @@ export async function runTransaction(
       // From here on a crash may leave a landed commit behind: say which one to look for.
       journal = {...journal, message}
       await writeFileAtomic(journalPath(root), JSON.stringify(journal))
-      const result = await commitContents(root, await committedContents(root, changed), message)
+      const result = await commitContents(root, await committedContents(root, changed, options.editFlake), message)
       commit = result.commit
       if (result.fallbackIdentity) {
         options.notice('git has no user.name/user.email: committed as "glix <glix@localhost>" (set them with `git config`)')
@@ -311,9 +318,14 @@ const MANIFEST_PATH = /^hosts\/([^/]+)\/glix\.toml$/
  * manifests *as committed* (HEAD's, plus the ones this transaction
  * changed) onto HEAD's flake.nix, so a hand edit elsewhere in the work tree
  * — to flake.nix outside the regions, or another host's manifest — is
- * never swept into the commit and HEAD stays consistent.
+ * never swept into the commit and HEAD stays consistent. An `editFlake` of
+ * the transaction is applied to HEAD's flake.nix first.
  */
-async function committedContents(root: string, changed: string[]): Promise<Map<string, Buffer | undefined>> {
+async function committedContents(
+  root: string,
+  changed: string[],
+  editFlake?: (text: string) => string,
+): Promise<Map<string, Buffer | undefined>> {
   const contents = new Map<string, Buffer | undefined>()
   for (const rel of changed) contents.set(rel, await readIfExists(join(root, rel)))
   const flake = contents.get('flake.nix')
@@ -339,6 +351,7 @@ async function committedContents(root: string, changed: string[]): Promise<Map<s
     if (bytes !== undefined) manifests.push({host, manifest: parseManifest(bytes.toString('utf8'), rel).manifest})
   }
 
-  contents.set('flake.nix', Buffer.from(renderFlake(base.toString('utf8'), manifests)))
+  const baseText = base.toString('utf8')
+  contents.set('flake.nix', Buffer.from(renderFlake(editFlake ? editFlake(baseText) : baseText, manifests)))
   return contents
 }

@@ -1,10 +1,11 @@
 import {expect} from 'chai'
 import fc from 'fast-check'
 
-import {GlixError} from '../../../src/lib/errors.js'
 import {
   type HostManifest,
   collectInputs,
+  conflictError,
+  findConflicts,
   compareNames,
   foldPin,
   inputUrl,
@@ -26,16 +27,6 @@ function host(name: string, packages: Record<string, PackageEntry>, system?: str
   return {host: name, manifest}
 }
 
-function thrown(fn: () => unknown): GlixError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).to.be.instanceOf(GlixError)
-    return error as GlixError
-  }
-
-  throw new Error('expected an error')
-}
 
 describe('nixString', () => {
   const cases: Array<[string, string, string]> = [
@@ -195,36 +186,37 @@ describe('collectInputs', () => {
     expect([...inputs]).to.deep.equal([['x', 'github:o/x']])
   })
 
-  it('refuses one name with two URLs, naming both hosts and URLs and suggesting --name', () => {
-    const error = thrown(() =>
-      collectInputs([host('laptop', {x: pkg('github:o/x')}), host('desk', {x: pkg('github:other/x')})]),
-    )
+  it('keeps the URL flake.nix has for a name two hosts disagree on, else the first host\'s', () => {
+    const hosts = [host('desk', {x: pkg('github:other/x')}), host('laptop', {x: pkg('github:o/x')})]
+    expect(collectInputs(hosts).get('x')).to.equal('github:other/x')
+    expect(collectInputs(hosts, new Map([['x', 'github:o/x']])).get('x')).to.equal('github:o/x')
+    expect(collectInputs(hosts, new Map([['x', 'github:third/x']])).get('x')).to.equal('github:other/x')
+  })
+
+  it('finds every name with two URLs (two pins count), naming each host, disabled packages included', () => {
+    const conflicts = findConflicts([
+      host('a', {x: pkg('github:o/x', {pin: '111'}), y: pkg('github:o/y')}),
+      host('b', {x: pkg('github:o/x', {pin: '222'}), y: pkg('github:o/y')}),
+      host('c', {x: pkg('github:o/x', {enabled: false})}),
+    ])
+    expect(conflicts).to.deep.equal([
+      {
+        name: 'x',
+        uses: [
+          {host: 'a', url: 'github:o/x?rev=111'},
+          {host: 'b', url: 'github:o/x?rev=222'},
+          {host: 'c', url: 'github:o/x'},
+        ],
+      },
+    ])
+  })
+
+  it('conflictError names both hosts and URLs and suggests --name', () => {
+    const error = conflictError('x', {host: 'laptop', url: 'github:o/x'}, {host: 'desk', url: 'github:other/x'})
     expect(error.code).to.equal('URL_CONFLICT')
-    expect(error.exit).to.equal(1)
-    expect(error.message).to.include('"x"')
     expect(error.message).to.include('github:o/x on host laptop')
     expect(error.message).to.include('github:other/x on host desk')
-    expect(error.suggestions.join('\n')).to.include('--name')
     expect(error.suggestions.join('\n')).to.include('--name=x-desk')
-  })
-
-  it('refuses two different pins of one name on two hosts', () => {
-    const error = thrown(() =>
-      collectInputs([host('a', {x: pkg('github:o/x', {pin: '111'})}), host('b', {x: pkg('github:o/x', {pin: '222'})})]),
-    )
-    expect(error.message).to.include('github:o/x?rev=111 on host a')
-    expect(error.message).to.include('github:o/x?rev=222 on host b')
-  })
-
-  it('names the first host holding the name and the one that conflicts, past agreeing hosts', () => {
-    const error = thrown(() =>
-      collectInputs([
-        host('a', {x: pkg('github:o/x')}),
-        host('b', {x: pkg('github:o/x')}),
-        host('c', {x: pkg('github:o/other')}),
-      ]),
-    )
-    expect(error.message).to.match(/on host a and .* on host c/)
   })
 })
 

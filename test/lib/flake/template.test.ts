@@ -145,12 +145,23 @@ describe('renderFlakeTemplate', () => {
     expect(text).to.include('glixos-core.lib.importManifest {')
     expect(text).to.include('manifestPath = ./hosts/${hostName}/glix.toml;')
     expect(text).to.include('nixpkgs.lib.nixosSystem {')
-    expect(text).to.include('specialArgs = { inherit inputs; manifest = glix.manifest; };')
+    // The whole importManifest result (home modules under module keys) is `manifest`.
+    expect(text).to.include('specialArgs = { inherit inputs manifest; };')
+    expect(text).to.include('manifest = glix // {')
     for (const module of ['glixos-core.nixosModules.glixos', 'home-manager.nixosModules.home-manager', './hosts/${hostName}']) {
       expect(text).to.include(`\n            ${module}\n`)
     }
 
     expect(text).to.include('] ++ glix.systemModules;')
+  })
+
+  it('wires home-scope modules into home-manager.users under fixed module keys, stateVersion at default priority', () => {
+    const text = renderFlakeTemplate(CHOICES)
+    expect(text).to.include('(i: { key = "glix-home:${user}:${toString i}"; imports = [ (builtins.elemAt modules i) ]; })')
+    expect(text).to.include('home-manager.users = builtins.mapAttrs')
+    expect(text).to.include('{ home.stateVersion = nixpkgs.lib.mkDefault "24.11"; }')
+    // Wired once, from the keyed lists.
+    expect(text.split('home-manager.users =').length - 1).to.equal(1)
   })
 
   it('splits fragments on a literal dot (the Nix regex "\\\\.")', () => {
@@ -200,10 +211,24 @@ describe('renderFlakeTemplate', () => {
 
 describe('renderHostModule', () => {
   it('sets the host name through an escaped Nix string', () => {
-    const text = renderHostModule('laptop')
+    const text = renderHostModule('laptop', 'alice')
     expect(literalAfter(text, 'networking.hostName = ')).to.equal('laptop')
     expect(text.startsWith('# The NixOS configuration of laptop.')).to.equal(true)
     assertBalanced(text)
+    const hostile = renderHostModule('a"b${c}', 'alice')
+    expect(literalAfter(hostile, 'networking.hostName = ')).to.equal('a"b${c}')
+    assertBalanced(hostile)
+  })
+
+  it('wires manifest.homeModulesByUser (or nothing) into home-manager.users, stateVersion at default priority', () => {
+    const text = renderHostModule('laptop', 'alice')
+    expect(text).to.include('{ lib, manifest, ... }:')
+    expect(text).to.include('(manifest.homeModulesByUser or { });')
+    expect(text).to.include('{ home.stateVersion = lib.mkDefault "24.11"; }')
+  })
+
+  it('declares the primary user, whom home-manager needs to know (as the Go glix\'s host file does)', () => {
+    expect(renderHostModule('laptop', 'alice')).to.include('  users.users."alice".isNormalUser = true;\n')
   })
 })
 
