@@ -81,15 +81,22 @@ function entrySource({lazy, target}) {
   lines.push(
     `import {readFileSync} from 'node:fs'`,
     `import {fileURLToPath} from 'node:url'`,
-    `import {execute} from '@oclif/core/execute'`,
+    `import {flush} from '@oclif/core/flush'`,
+    `import {handle} from '@oclif/core/handle'`,
+    `import {run as runOclif} from '@oclif/core/run'`,
     `import {hoistGlobalFlags} from './dist/lib/argv.js'`,
     `const BUNDLED = ${JSON.stringify(bundled)}`,
-    `/** Runs glix with argv: package.json's oclif section, with commands and hooks found in this bundle. */`,
+    `/** Runs glix with argv: package.json's oclif section, with commands and hooks found in this bundle. What oclif's execute() does, but for one thing (below). */`,
     `export async function run(argv) {`,
     `  const root = fileURLToPath(new URL('../../', import.meta.url))`,
     `  const pjson = JSON.parse(readFileSync(root + 'package.json', 'utf8'))`,
     `  pjson.oclif = {...pjson.oclif, ...BUNDLED}`,
-    `  return execute({args: hoistGlobalFlags(argv), loadOptions: {pjson, root}})`,
+    `  return runOclif(hoistGlobalFlags(argv), {pjson, root}).then((result) => { flush(); return result }, (error) => {`,
+    // Plugins import glix's unbundled dist/ (and so another copy of @oclif/core): their this.exit() throws an
+    // ExitError this copy's handle() does not recognise, and would print. Mark it the way handle() skips.
+    `    if (error && error.code === 'EEXIT' && typeof error.oclif?.exit === 'number') error.skipOclifErrorHandling = true`,
+    `    return handle(error)`,
+    `  })`,
     `}`,
   )
   return lines.join('\n')
