@@ -1,67 +1,93 @@
-// `npm run bench`: whole-process wall time of glix commands on synthetic repos.
+// `npm run bench`: glix against the Go glix and against `node -e 0`, in
+// paired, interleaved runs, on fleets written by glix and by the Go glix.
 //
-// Builds repos of 10×20, 50×100 and 200×200 hosts × packages (canonical
-// manifests written by glix's own renderer, flake.nix regenerated from them,
-// a realistic flake.lock, one git commit), then runs each command several
-// times after a warm-up and reports the median and min–max of the wall time
-// of the whole process, and each median as a ratio to `node -e 0` measured
-// in the same run. Timing uses Node's own clock around a synchronous spawn,
-// so the figures include process start-up, exactly what a user waits for.
+// What is timed (issue 12): `--version`, `list --host`, `show`, `info`,
+// `list --all-hosts` at 50×100, 200×200 and 1000×50 hosts × packages, and
+// the mutations `set <pkg> config.k=v`, `disable`, `enable` and
+// `add … --no-lock` on 50×100 (the Go glix has no --no-lock: a stub `nix`
+// that exits 0 is first on PATH for every command of both). Each command
+// runs on a repo written by glix and on one written in the Go layout
+// (scripts/bench/repos.js: calibrated byte for byte on the real glix-go).
+// Mutations run on copies of their own per tool and layout, so each tool
+// edits files in its own layout only, from identical starting bytes.
 //
-// The table is printed and written into bench/results.md between the
-// `bench:results` markers; the rest of that file (the notes on what was
-// changed and why) is kept as it is.
+// Every round runs every (command, repo, tool) slot once, `node -e 0`
+// included, in a fresh shuffled order, so load on this shared machine falls
+// on all of them alike; ratios are taken per round (glix / Go, glix /
+// `node -e 0` of the same round) and summarized by their median and
+// interquartile range. See scripts/bench/timing.js for what a sample is.
+// Peak RSS of `list --all-hosts` is measured after the rounds with GNU time.
 //
-// Options: --runs=N (default 15), --warmup=N (default 2),
-// --sizes=10x20,50x100,200x200, --only=<regexp on the command label>,
-// --no-write (print only), --keep (keep the temp repos and print where),
-// --bin=<path to another glix's bin/run.js> (time another build, e.g. the
-// one before a change, on the same repos).
+// The Go binary is looked for at $GLIX_GO, then `shared/anchor/glix-go` in
+// the package's parent directories. Without it the Go columns say so; no
+// figure is ever taken from anywhere but this run.
 //
-// The runs go round robin over every command (and the floor, `node -e 0`)
-// in a shuffled order each round, so the floor and the commands are sampled
-// under the same conditions even on a machine with other work.
-import {execFileSync, spawnSync} from 'node:child_process'
-import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {cpus, loadavg, tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
-import {performance} from 'node:perf_hooks'
+// Options: --quick (3 rounds, 1 warm-up: for development), --runs=N
+// (default 15), --warmup=N (default 2), --only=<regexp on measure ids>,
+// --no-write (print only), --keep (keep the temp repos), --bin=<path to
+// another glix's bin/run.js>, --go=<path to glix-go>, --no-perf (Node's clock
+// only); instead of the main run: --levers (the start-up levers, see
+// scripts/bench/levers.js) or --profile (where the time goes, see
+// scripts/bench/profile.js). Each mode writes its own section of bench/results.md.
+// The main run also saves its samples to bench/tmp/last-run.json; --report=<that
+// file> renders them again without running anything.
+import {execFileSync} from 'node:child_process'
+import {chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpus, loadavg, totalmem, tmpdir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {regenerateFlake, saveFingerprint} from '../dist/lib/flake/regenerate.js'
-import {createManifest} from '../dist/lib/manifest/types.js'
-import {renderManifest} from '../dist/lib/manifest/write.js'
+import {recordOf, renderReport} from './bench/report.js'
+import {calibrateGoLayout, fleetSpec, writeGlixRepo, writeGoRepo} from './bench/repos.js'
+import {peakRss, probePerf, probeTime, runTimed, shuffler} from './bench/timing.js'
 
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url))
-let BIN = join(PACKAGE_ROOT, 'bin', 'run.js')
 const RESULTS = join(PACKAGE_ROOT, 'bench', 'results.md')
-const START = '<!-- bench:results:start -->'
-const END = '<!-- bench:results:end -->'
+const LAST_RUN = join(PACKAGE_ROOT, 'bench', 'tmp', 'last-run.json')
+/** Where each mode's report goes in bench/results.md: between its two markers. */
+const MARKERS = {levers: 'bench:levers', main: 'bench:results', profile: 'bench:profile'}
 
 // ---------------------------------------------------------------------------
 // Options
 
-const options = {keep: false, only: undefined, runs: 15, sizes: '10x20,50x100,200x200', warmup: 2, write: true}
+const options = {bin: join(PACKAGE_ROOT, 'bin', 'run.js'), go: undefined, keep: false, levers: false, only: undefined, perf: true, profile: false, quick: false, report: undefined, runs: 15, warmup: 2, write: true}
 for (const arg of process.argv.slice(2)) {
-  const [key, value] = arg.replace(/^--/, '').split('=')
+  const [key, value] = arg.replace(/^--/, '').split(/=(.*)/s)
   if (key === 'runs' || key === 'warmup') options[key] = Number(value)
-  else if (key === 'sizes' || key === 'only') options[key] = value
+  else if (key === 'only') options.only = new RegExp(value)
+  else if (key === 'bin' || key === 'go' || key === 'report') options[key] = resolve(value)
+  else if (key === 'quick') Object.assign(options, {quick: true, runs: 3, warmup: 1})
   else if (key === 'no-write') options.write = false
-  else if (key === 'keep') options.keep = true
-  else if (key === 'bin') BIN = resolve(value)
+  else if (key === 'no-perf') options.perf = false
+  else if (key === 'keep' || key === 'levers' || key === 'profile') options[key] = true
   else {
     console.error(`bench: unknown option ${arg}`)
     process.exit(2)
   }
 }
 
-const sizes = options.sizes.split(',').map((s) => {
-  const [hosts, packages] = s.split('x').map(Number)
-  return {hosts, label: `${hosts}×${packages}`, packages}
-})
-const only = options.only ? new RegExp(options.only) : undefined
+/** The Go glix: --go, $GLIX_GO, or shared/anchor/glix-go above the package. */
+function findGo() {
+  if (options.go) return existsSync(options.go) ? options.go : undefined
+  if (process.env.GLIX_GO) return existsSync(process.env.GLIX_GO) ? resolve(process.env.GLIX_GO) : undefined
+  for (let dir = PACKAGE_ROOT; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'shared', 'anchor', 'glix-go')
+    if (existsSync(candidate)) return candidate
+  }
 
-// A hermetic environment: no user git config, a fixed identity, no colour.
+  return undefined
+}
+
+// ---------------------------------------------------------------------------
+// The environment every command runs in
+
+const base = mkdtempSync(join(tmpdir(), 'glix-bench-'))
+const stubs = join(base, 'bin')
+mkdirSync(stubs)
+// `nix` for both tools: exits 0, so `nix flake lock` after an edit costs one process start and nothing else.
+writeFileSync(join(stubs, 'nix'), '#!/bin/sh\nexit 0\n')
+chmodSync(join(stubs, 'nix'), 0o755)
+
 const ENV = {
   ...process.env,
   GIT_AUTHOR_EMAIL: 'bench@glix.invalid',
@@ -70,298 +96,285 @@ const ENV = {
   GIT_COMMITTER_NAME: 'glix bench',
   GIT_CONFIG_GLOBAL: '/dev/null',
   GIT_CONFIG_NOSYSTEM: '1',
+  GLIX_CACHE_DIR: join(base, 'cache'),
+  GLIX_DATA_DIR: join(base, 'data'),
+  HOME: join(base, 'home'),
   NO_COLOR: '1',
+  PATH: `${stubs}:${process.env.PATH}`,
+  XDG_CACHE_HOME: join(base, 'xdg-cache'),
+  XDG_CONFIG_HOME: join(base, 'xdg-config'),
 }
-delete ENV.GLIX_HOST
-delete ENV.GLIX_ROOT
-delete ENV.DEBUG
+for (const name of ['GLIX_HOST', 'GLIX_ROOT', 'DEBUG', 'NODE_OPTIONS']) delete ENV[name]
+mkdirSync(ENV.HOME)
+
+const GO = findGo()
+const PERF = options.perf && probePerf()
+const TIME = probeTime()
+const NODE = process.execPath
+
+const log = (line) => console.error(line)
+
+function runGlix(args, cwd = base) {
+  return execFileSync(NODE, [options.bin, ...args], {cwd, encoding: 'utf8', env: ENV, maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe']})
+}
+
+/** Data rows of a `list` table: glix prints a header line, the Go glix a header and a rule. */
+function tableRows(stdout) {
+  const lines = stdout.split('\n').filter((line) => line.trim() !== '')
+  return lines.length - 1 - (lines[1]?.startsWith('----') ? 1 : 0)
+}
+
+const enabledCount = (hosts) => hosts.reduce((n, h) => n + h.packages.filter((p) => p.enabled).length, 0)
 
 // ---------------------------------------------------------------------------
-// Synthetic repos
+// Repos
 
-const pad = (n, width) => String(n).padStart(width, '0')
-const hex = (seed, length) => {
-  let out = ''
-  let x = seed * 2_654_435_761
-  while (out.length < length) {
-    x = (x * 1_103_515_245 + 12_345) % 2 ** 31
-    out += x.toString(16).padStart(8, '0')
+const SIZES = [
+  {hosts: 50, id: '50x100', label: '50×100', packages: 100},
+  {hosts: 200, id: '200x200', label: '200×200', packages: 200},
+  {hosts: 1000, id: '1000x50', label: '1000×50', packages: 50},
+]
+const LAYOUTS = ['glix', 'go']
+
+async function makeRepos() {
+  const api = await import(join(dirname(dirname(options.bin)), 'dist', 'index.js'))
+  let templates
+  if (GO) {
+    log(`calibrating the Go layout on ${GO} …`)
+    mkdirSync(join(base, 'calibration'))
+    templates = calibrateGoLayout(GO, join(base, 'calibration'), ENV)
   }
 
-  return out.slice(0, length)
-}
-
-/** Everything about a package that must be the same on every host (its input URL). */
-function packageIdentity(index) {
-  const name = `pkg-${pad(index, 4)}`
-  if (index % 5 === 0) return {flake: `github:NixOS/nixpkgs#${name}`, name}
-  const flake = index % 11 === 0 ? `git+https://git.example.org/tools/${name}.git` : `github:org-${index % 17}/${name}`
-  return {flake, name, pin: index % 4 === 0 && flake.startsWith('github:') ? hex(index, 40) : undefined}
-}
-
-function hostManifest(hostIndex, packages, poolSize) {
-  const manifest = createManifest({primary_user: 'alice', system: hostIndex % 3 === 0 ? 'aarch64-linux' : 'x86_64-linux'})
-  for (let j = 0; j < packages; j++) {
-    const index = (hostIndex * 13 + j) % poolSize
-    const {flake, name, pin} = packageIdentity(index)
-    const home = (index + hostIndex) % 6 === 0
-    const entry = {config: {}, enabled: (index + hostIndex) % 9 !== 0, extra: {}, flake, scope: home ? 'home' : 'system'}
-    if (pin) entry.pin = pin
-    if (home && index % 2 === 0) entry.user = 'bob'
-    if (index % 3 === 0) entry.config = {message: `hello from ${name}`, theme: 'dark'}
-    manifest.packages[name] = entry
-  }
-
-  return manifest
-}
-
-function lockNode(name, url, seed) {
-  const github = /^github:([^/]+)\/([^/?#]+)/.exec(url)
-  const locked = github
-    ? {lastModified: 1_700_000_000 + seed, narHash: `sha256-${hex(seed + 7, 43)}=`, owner: github[1], repo: github[2], rev: hex(seed, 40), type: 'github'}
-    : {lastModified: 1_700_000_000 + seed, narHash: `sha256-${hex(seed + 7, 43)}=`, rev: hex(seed, 40), type: 'git', url: url.replace(/^git\+/, '')}
-  const original = github ? {owner: github[1], repo: github[2], type: 'github'} : {type: 'git', url: url.replace(/^git\+/, '')}
-  return {inputs: {nixpkgs: ['nixpkgs']}, locked, original}
-}
-
-/** A flake.lock shaped like the one `nix flake lock` writes for these inputs. */
-function flakeLock(inputs) {
-  const nodes = {
-    'glixos-core': lockNode('glixos-core', 'github:donnismoore/glixos', 1),
-    'home-manager': lockNode('home-manager', 'github:nix-community/home-manager', 2),
-    nixpkgs: {locked: lockNode('nixpkgs', 'github:NixOS/nixpkgs', 3).locked, original: {owner: 'NixOS', ref: 'nixos-unstable', repo: 'nixpkgs', type: 'github'}},
-    root: {inputs: {'glixos-core': 'glixos-core', 'home-manager': 'home-manager', nixpkgs: 'nixpkgs'}},
-  }
-  let seed = 10
-  for (const [name, url] of inputs) {
-    nodes[name] = lockNode(name, url, seed++)
-    nodes.root.inputs[name] = name
-  }
-
-  return JSON.stringify({nodes, root: 'root', version: 7}, null, 2) + '\n'
-}
-
-function run(args, cwd) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {cwd, encoding: 'utf8', env: ENV, maxBuffer: 1 << 28})
-  if (r.status !== 0) throw new Error(`glix ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
-  return r
-}
-
-async function makeRepo(base, size) {
-  const root = join(base, `repo-${size.hosts}x${size.packages}`)
-  const hosts = Array.from({length: size.hosts}, (_, i) => `host-${pad(i, 3)}`)
-  run(['init', '--dir', root, '--host', hosts[0], '--user', 'alice', '--no-lock'], base)
-  const poolSize = size.packages * 2
-  const inputs = new Map()
-  for (const [i, host] of hosts.entries()) {
-    const dir = join(root, 'hosts', host)
-    if (i > 0) cpSync(join(root, 'hosts', hosts[0]), dir, {recursive: true})
-    const manifest = hostManifest(i, size.packages, poolSize)
-    writeFileSync(join(dir, 'glix.toml'), renderManifest(manifest))
-  }
-
-  const {hosts: manifests} = await regenerateFlake(root)
-  for (const {manifest} of manifests) {
-    for (const [name, entry] of Object.entries(manifest.packages)) if (entry.enabled) inputs.set(name, entry.flake.split('#')[0])
-  }
-
-  writeFileSync(join(root, 'flake.lock'), flakeLock([...inputs].sort(([a], [b]) => (a < b ? -1 : 1))))
-  execFileSync('git', ['add', '--all'], {cwd: root, env: ENV})
-  execFileSync('git', ['commit', '--quiet', '-m', `bench: ${size.label}`], {cwd: root, env: ENV})
-  saveFingerprint(root)
-  const host = hosts[Math.floor(hosts.length / 2)]
-  const manifest = hostManifest(hosts.indexOf(host), size.packages, poolSize)
-  const pkg = Object.keys(manifest.packages).sort()[0]
-  const enabledRows = manifests.reduce((n, {manifest: m}) => n + Object.values(m.packages).filter((e) => e.enabled).length, 0)
-  return {enabledRows, host, pkg, root}
-}
-
-// ---------------------------------------------------------------------------
-// Timing
-
-function time(argv, cwd, check) {
-  const start = performance.now()
-  const r = spawnSync(argv[0], argv.slice(1), {cwd, encoding: 'utf8', env: ENV, maxBuffer: 1 << 28})
-  const ms = performance.now() - start
-  if (r.status !== 0) throw new Error(`${argv.slice(1).join(' ')} exited ${r.status}: ${r.stderr}`)
-  check?.(r)
-  return ms
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-
-const NODE_FLOOR = [process.execPath, '-e', '0']
-const glixArgv = (...args) => [process.execPath, BIN, ...args]
-const rows = []
-let floor
-
-/** A small deterministic generator, so every run shuffles the same way. */
-function shuffler(seed) {
-  let x = seed
-  const next = () => {
-    x = (x * 1_103_515_245 + 12_345) % 2 ** 31
-    return x / 2 ** 31
-  }
-
-  return (items) => {
-    const out = [...items]
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1))
-      ;[out[i], out[j]] = [out[j], out[i]]
+  const repos = {}
+  for (const size of SIZES) {
+    const spec = fleetSpec(size.hosts, size.packages)
+    log(`writing ${size.label} (glix layout${GO ? ' and Go layout' : ''}) …`)
+    const glixRoot = join(base, `glix-${size.id}`)
+    await writeGlixRepo(glixRoot, spec, {api, env: ENV, runGlix})
+    repos[`glix/${size.id}`] = glixRoot
+    if (templates) {
+      const goRoot = join(base, `go-${size.id}`)
+      writeGoRepo(goRoot, spec, templates, {env: ENV})
+      // The Go glix must read every package of the replica.
+      const rows = tableRows(execFileSync(GO, ['list', '--all-hosts', '--all'], {cwd: goRoot, encoding: 'utf8', env: ENV, maxBuffer: 1 << 30}))
+      const total = spec.hosts.reduce((n, h) => n + h.packages.length, 0)
+      if (rows !== total) throw new Error(`bench: glix-go listed ${rows} of the ${total} packages of ${goRoot}`)
+      repos[`go/${size.id}`] = goRoot
     }
 
-    return out
+    size.spec = spec
   }
+
+  return repos
 }
 
-const base = mkdtempSync(join(tmpdir(), 'glix-bench-'))
-try {
-  console.error(`glix bench: ${BIN}, ${options.runs} runs after ${options.warmup} warm-up(s) each; repos in ${base}`)
-  /** What is timed: label, repo size, argv for the i-th run, output check, working directory. */
-  const jobs = [
-    {cwd: base, label: 'node -e 0', make: () => NODE_FLOOR, repo: '–'},
-    {cwd: base, label: 'glix --version', make: () => glixArgv('--version'), repo: '–'},
-    // A command that does nothing: what oclif itself costs before any work.
-    {cwd: base, label: 'glix version', make: () => glixArgv('version'), repo: '–'},
+// ---------------------------------------------------------------------------
+// Measures
+
+/**
+ * What is timed. `sizes`: the fleets it runs on (none: no repo). `args(tool,
+ * i, spec)`: the arguments of its i-th run (flags before positionals: the Go
+ * glix's flag parser stops at the first positional; glix takes either).
+ * `rows(spec)`: the table rows a `list` must print. `mutation`: runs on a
+ * copy of its own per tool and layout.
+ */
+function measures() {
+  const S = SIZES[0]
+  const hostOf = (spec, i) => spec.hosts[i % spec.hosts.length]
+  const middle = (spec) => spec.hosts[Math.floor(spec.hosts.length / 2)]
+  const nth = (spec, i, enabled) => {
+    const host = hostOf(spec, i)
+    const candidates = host.packages.filter((p) => p.enabled === enabled)
+    const pkg = candidates[Math.floor(i / spec.hosts.length) % candidates.length]
+    return [host.name, pkg.name]
+  }
+
+  return [
+    {args: () => ['--version'], id: 'version-flag', label: '`--version`'},
+    {args: () => ['version'], id: 'version', label: '`version` (a command that does nothing)'},
+    {args: (_t, _i, spec) => ['list', `--host=${middle(spec).name}`], id: 'list-host', label: '`list --host=<h>`', rows: (spec) => enabledCount([middle(spec)]), sizes: [S]},
+    {args: (_t, _i, spec) => ['show', `--host=${middle(spec).name}`, middle(spec).packages[0].name], id: 'show', label: '`show <pkg>`', sizes: [S]},
+    {args: () => ['list', '--all-hosts'], id: 'list-all', label: '`list --all-hosts`', rows: (spec) => enabledCount(spec.hosts), sizes: SIZES},
+    {args: () => ['info'], id: 'info', label: '`info`', sizes: [S]},
+    {
+      args: (_t, i, spec) => ['set', `--host=${hostOf(spec, i).name}`, hostOf(spec, i).packages[0].name, `config.bench=v${i}`],
+      id: 'set',
+      label: '`set <pkg> config.k=v`',
+      mutation: true,
+      sizes: [S],
+    },
+    {args: (_t, i, spec) => ['disable', ...flagsThenName(nth(spec, i, true))], id: 'disable', label: '`disable <pkg>`', mutation: true, sizes: [S]},
+    {args: (_t, i, spec) => ['enable', ...flagsThenName(nth(spec, i, false))], id: 'enable', label: '`enable <pkg>`', mutation: true, sizes: [S]},
+    {
+      args: (tool, i, spec) => ['add', `--host=${hostOf(spec, i).name}`, tool === 'go' ? '--no-nix-registry' : '--no-lock', `github:bench/extra-${i}`],
+      id: 'add',
+      label: '`add <flake> --no-lock`',
+      mutation: true,
+      sizes: [S],
+    },
   ]
-  for (const size of sizes) {
-    console.error(`generating ${size.label} …`)
-    const repo = await makeRepo(base, size)
-    const {host, pkg, root} = repo
-    const printed = (r) => r.stdout.split('\n').length - 2
-    // Each `add` run adds one enabled package to the repo.
-    const add = {label: 'glix add --no-lock', make: (i) => glixArgv('add', `github:bench/extra-${i}`, '--no-lock', `--host=${host}`)}
-    const expectedRows = () => repo.enabledRows + (add.count ?? 0)
-    jobs.push(
-      {check: (r) => printed(r) > 0 || fail('list printed no rows'), label: 'glix list --host=<h>', make: () => glixArgv('list', `--host=${host}`)},
-      {
-        check: (r) => printed(r) === expectedRows() || fail(`list --all-hosts printed ${printed(r)} rows, expected ${expectedRows()}`),
-        label: 'glix list --all-hosts',
-        make: () => glixArgv('list', '--all-hosts'),
-      },
-      {label: 'glix info', make: () => glixArgv('info')},
-      {label: 'glix show <pkg>', make: () => glixArgv('show', pkg, `--host=${host}`)},
-      {label: 'glix set <pkg> config.k=v', make: (i) => glixArgv('set', pkg, `config.bench=v${i}`, `--host=${host}`)},
-      add,
-    )
-    for (const job of jobs.slice(-6)) Object.assign(job, {cwd: root, repo: size.label})
+}
+
+function flagsThenName([host, name]) {
+  return [`--host=${host}`, name]
+}
+
+/** The slots of a round: one per (measure, size, layout, tool), plus the floor. */
+function makeSlots(repos) {
+  const tools = {glix: (args) => [NODE, options.bin, ...args]}
+  if (GO) tools.go = (args) => [GO, ...args]
+  const slots = [{argv: () => [NODE, '-e', '0'], cwd: base, key: 'floor', tool: 'node'}]
+  for (const m of measures()) {
+    if (options.only && !options.only.test(m.id)) continue
+    for (const size of m.sizes ?? [undefined]) {
+      for (const layout of size ? LAYOUTS : [undefined]) {
+        const repo = size && repos[`${layout}/${size.id}`]
+        if (size && !repo) continue
+        for (const [tool, argv] of Object.entries(tools)) {
+          let cwd = repo ?? base
+          if (m.mutation) {
+            cwd = `${repo}-${m.id}-by-${tool}`
+            cpSync(repo, cwd, {recursive: true})
+          }
+
+          const expected = m.rows?.(size.spec)
+          slots.push({
+            argv: (i) => argv(m.args(tool, i, size?.spec)),
+            check: expected === undefined ? undefined : (r) => tableRows(r.stdout) === expected || fail(`${m.id} on ${cwd} by ${tool} printed ${tableRows(r.stdout)} rows, not ${expected}`),
+            cwd,
+            key: [m.id, size?.id ?? '', layout ?? ''].join('|'),
+            layout,
+            measure: m,
+            size,
+            tool,
+          })
+        }
+      }
+    }
   }
 
-  const selected = jobs.filter((job) => job.label === 'node -e 0' || !only || only.test(job.label))
-  for (const job of selected) {
-    job.count = 0
-    job.samples = []
-    for (let w = 0; w < options.warmup; w++) time(job.make(job.count++), job.cwd, job.check)
-  }
-
-  // Round robin in a fresh order each round: a change in the machine's load over the run
-  // (other processes, disk flushes after a commit) falls on every command alike, the floor included.
-  const loadBefore = loadavg()[0]
-  const shuffle = shuffler(42)
-  for (let r = 0; r < options.runs; r++) {
-    for (const job of shuffle(selected)) job.samples.push(time(job.make(job.count++), job.cwd, job.check))
-    process.stderr.write(`\rround ${r + 1}/${options.runs}`)
-  }
-
-  process.stderr.write('\n')
-  floor = median(selected[0].samples)
-  for (const job of selected) {
-    const row = {label: job.label, max: Math.max(...job.samples), median: median(job.samples), min: Math.min(...job.samples), repo: job.repo}
-    rows.push(row)
-    console.error(`  ${row.label.padEnd(34)} ${row.repo.padEnd(8)} ${row.median.toFixed(1).padStart(7)} ms  (${row.min.toFixed(1)}–${row.max.toFixed(1)}) ${(row.median / floor).toFixed(2)}×`)
-  }
-
-  const markdown = renderResults([loadBefore, loadavg()[0]])
-  process.stdout.write(markdown + '\n')
-  if (options.write) writeResults(markdown)
-} finally {
-  if (options.keep) console.error(`kept ${base}`)
-  else rmSync(base, {force: true, recursive: true})
+  return slots
 }
 
 function fail(message) {
   throw new Error(message)
 }
 
+function runSlot(slot) {
+  const r = runTimed(slot.argv(slot.count++), {cwd: slot.cwd, env: ENV, perf: PERF})
+  slot.check?.(r)
+  return r
+}
+
 // ---------------------------------------------------------------------------
-// Report
+// Main
 
-/**
- * The Go glix took about 180 ms for `list --all-hosts` on 50×100, dominated
- * by TOML parsing, which grows with the packages read: its time for another
- * size, scaled from that one figure.
- */
-function goEstimate(hosts, packages) {
-  return Math.round((180 * hosts * packages) / (50 * 100))
-}
-
-function renderResults(load) {
-  const glixRoot = join(BIN, '..', '..')
-  const commit = (() => {
-    try {
-      return JSON.parse(readFileSync(join(glixRoot, 'dist', 'build-info.json'), 'utf8')).commit
-    } catch {
-      return 'unknown'
-    }
-  })()
-  // build-info records HEAD; say so when the build has uncommitted source changes on top of it.
-  const dirty = (() => {
-    try {
-      return execFileSync('git', ['status', '--porcelain', '--', 'src', 'bin'], {cwd: glixRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim() !== ''
-    } catch {
-      return false
-    }
-  })()
+function machine() {
   const cpu = cpus()
-  const lines = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu[0]?.model.trim() ?? 'unknown CPU'} (${cpu.length} cores), Node ${process.version}, glix ${commit}${dirty ? ' with uncommitted changes' : ''};`,
-    `${options.runs} runs of each command after ${options.warmup} warm-up(s), round robin in a shuffled order, wall time of the whole`,
-    `process (Node's timer around a spawn of \`node bin/run.js …\`); 1-minute load average ${load.map((l) => l.toFixed(2)).join(' → ')} (start → end).`,
-    '',
-    '| command | hosts × packages | median | min–max | × `node -e 0` |',
-    '|---|---|---:|---:|---:|',
-  ]
-  for (const row of rows) {
-    lines.push(`| \`${row.label}\` | ${row.repo} | ${row.median.toFixed(1)} ms | ${row.min.toFixed(1)}–${row.max.toFixed(1)} ms | ${(row.median / floor).toFixed(2)}× |`)
+  const glixRoot = dirname(dirname(options.bin))
+  const read = (fn, fallback) => {
+    try {
+      return fn()
+    } catch {
+      return fallback
+    }
   }
 
-  const find = (label, repo) => rows.find((r) => r.label === label && r.repo === repo)
-  const targets = []
-  const version = find('glix --version', '–')
-  if (version) targets.push(target('`glix --version` ≤ 2.5× `node -e 0`', version.median / floor <= 2.5, `${(version.median / floor).toFixed(2)}×`))
-  const list = find('glix list --host=<h>', '50×100')
-  if (list) targets.push(target('`glix list --host=<h>` on 50×100 ≤ 3× `node -e 0`', list.median / floor <= 3, `${(list.median / floor).toFixed(2)}×`))
-  const all50 = find('glix list --all-hosts', '50×100')
-  if (all50) targets.push(target('`glix list --all-hosts` on 50×100 ≤ 180 ms (the Go glix)', all50.median <= 180, `${all50.median.toFixed(0)} ms`))
-  const all200 = find('glix list --all-hosts', '200×200')
-  if (all200) {
-    const go = goEstimate(200, 200)
-    targets.push(
-      target(
-        `\`glix list --all-hosts\` on 200×200 well under the Go glix (about ${go} ms: its 180 ms at 50×100 scaled by the packages read; "well under" = under half)`,
-        all200.median < go / 2,
-        `${all200.median.toFixed(0)} ms`,
-      ),
-    )
+  const commit = read(() => JSON.parse(readFileSync(join(glixRoot, 'dist', 'build-info.json'), 'utf8')).commit, 'unknown')
+  const dirty = read(() => execFileSync('git', ['status', '--porcelain', '--', 'src', 'bin', 'scripts'], {cwd: glixRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim() !== '', false)
+  const goVersion = GO ? read(() => execFileSync(GO, ['--version'], {encoding: 'utf8'}).trim(), 'unknown') : undefined
+  return {
+    commit: `${commit}${dirty ? ' with uncommitted changes' : ''}`,
+    cpu: `${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length}`,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    go: GO ? `${GO} (${goVersion})` : undefined,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    perf: PERF,
   }
-  if (targets.length > 0) lines.push('', 'Targets (from this run):', '', ...targets)
-  return lines.join('\n')
 }
 
-function target(what, met, figure) {
-  return `- ${met ? 'met' : '**not met**'}: ${what} — ${figure}`
+const started = Date.now()
+try {
+  if (options.report) {
+    const markdown = renderReport(JSON.parse(readFileSync(options.report, 'utf8')))
+    process.stdout.write(markdown + '\n')
+    if (options.write) writeResults(MARKERS.main, markdown)
+  } else if (options.levers || options.profile) {
+    const mode = options.levers ? 'levers' : 'profile'
+    const {[mode === 'levers' ? 'runLevers' : 'runProfile']: runMode} = await import(`./bench/${mode}.js`)
+    const load = loadavg()
+    const markdown = await runMode({base, env: ENV, log, machine: {...machine(), load: () => `${fmtLoad(load)} → ${fmtLoad(loadavg())}`}, options, perf: PERF, root: PACKAGE_ROOT, runGlix})
+    process.stdout.write(markdown + '\n')
+    if (options.write) writeResults(MARKERS[mode], markdown)
+  } else {
+    log(`glix bench: ${options.bin}; Go: ${GO ?? 'not found'}; ${PERF ? 'perf stat (wall and CPU)' : "Node's clock (wall only)"}; ${options.runs} rounds after ${options.warmup} warm-up(s); in ${base}`)
+    const loadStart = loadavg()
+    const repos = await makeRepos()
+    const slots = makeSlots(repos)
+    for (const slot of slots) Object.assign(slot, {count: 0, samples: []})
+    log(`${slots.length} slots per round; warming up …`)
+    for (const slot of slots) for (let w = 0; w < options.warmup; w++) runSlot(slot)
+    const shuffle = shuffler(12)
+    for (let r = 0; r < options.runs; r++) {
+      for (const slot of shuffle(slots)) {
+        const {cpu, wall} = runSlot(slot)
+        slot.samples.push({cpu, round: r, wall})
+      }
+
+      process.stderr.write(`\rround ${r + 1}/${options.runs}`)
+    }
+
+    process.stderr.write('\n')
+    const rss = []
+    if (TIME) {
+      log('peak RSS …')
+      for (const size of SIZES) {
+        for (const layout of LAYOUTS) {
+          const repo = repos[`${layout}/${size.id}`]
+          if (!repo) continue
+          for (const tool of GO ? ['glix', 'go'] : ['glix']) {
+            const argv = tool === 'glix' ? [NODE, options.bin, 'list', '--all-hosts'] : [GO, 'list', '--all-hosts']
+            const runs = Array.from({length: options.quick ? 2 : 5}, () => peakRss(argv, {cwd: repo, env: ENV, scratch: base}))
+            rss.push({layout, runs, size, tool})
+          }
+        }
+      }
+    }
+
+    const record = recordOf({
+      go: Boolean(GO),
+      load: {end: loadavg(), start: loadStart},
+      machine: machine(),
+      minutes: (Date.now() - started) / 60_000,
+      options,
+      rss,
+      sizes: SIZES,
+      slots,
+    })
+    mkdirSync(dirname(LAST_RUN), {recursive: true})
+    writeFileSync(LAST_RUN, JSON.stringify(record))
+    const markdown = renderReport(record)
+    process.stdout.write(markdown + '\n')
+    if (options.write) writeResults(MARKERS.main, markdown)
+  }
+} finally {
+  if (options.keep) log(`kept ${base}`)
+  else rmSync(base, {force: true, recursive: true})
 }
 
-function writeResults(markdown) {
+function fmtLoad(load) {
+  return load.map((x) => x.toFixed(2)).join(' / ')
+}
+
+/** Replaces what is between the `<marker>:start` and `<marker>:end` comments of bench/results.md (appends them if missing). */
+function writeResults(marker, markdown) {
+  const [START, END] = [`<!-- ${marker}:start -->`, `<!-- ${marker}:end -->`]
   const block = `${START}\n${markdown}\n${END}`
-  let text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : `# Benchmark results\n\n${START}\n${END}\n`
+  let text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n'
   const start = text.indexOf(START)
   const end = text.indexOf(END)
   text = start !== -1 && end > start ? text.slice(0, start) + block + text.slice(end + END.length) : `${text.trimEnd()}\n\n${block}\n`
-  mkdirSync(join(PACKAGE_ROOT, 'bench'), {recursive: true})
   writeFileSync(RESULTS, text)
-  console.error(`wrote ${RESULTS}`)
+  log(`wrote ${RESULTS}`)
 }
