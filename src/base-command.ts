@@ -16,6 +16,7 @@ import type {InferredArgs, InferredFlags} from '@oclif/core/interfaces'
 
 import {formatError, formatNotice} from './formatters/errors.js'
 import {ExitStatus, GlixError} from './lib/errors.js'
+import {takeProblems} from './lib/manifest/problems.js'
 import {assertName} from './lib/names.js'
 import type {MutationDeps} from './lib/ops/context.js'
 import type {EditPlanner} from './lib/ops/edit.js'
@@ -84,6 +85,7 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
     this.args = args as GlixArgs<T>
     this.positionals = argv as string[]
     if (flags.host !== undefined && flags.host !== process.env.GLIX_HOST) assertName('host', flags.host)
+    takeProblems()
     if (ctor.requiresRepo) {
       const {refreshRepoState} = await import('./lib/repo/drift.js')
       const state = await refreshRepoState(this.root, (message) => this.notice(message))
@@ -178,6 +180,8 @@ export abstract class GlixCommand<T extends typeof Command> extends Command {
 
   protected override async finally(error: Error | undefined): Promise<void> {
     if (!error && this.repoProblem) this.notice(this.repoProblem)
+    // Values that break a field rule: read commands show them and say so once; acting on them fails where it would happen.
+    for (const problem of takeProblems()) if (!error) this.notice(problem)
     return super.finally(error)
   }
 

@@ -29,6 +29,7 @@ import {NIX_KEYWORDS, NAME_PATTERN, quoteForMessage, RESERVED_PACKAGE_NAMES} fro
 /** The fields glix validates. */
 export type Field =
   | 'build_host'
+  | 'current_system_path'
   | 'flake'
   | 'host'
   | 'package'
@@ -93,6 +94,13 @@ function registryUrlReason(value: string): string | undefined {
   return url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'file:' ? undefined : why
 }
 
+/** An absolute path of plain segments (no shell syntax, no `.`/`..` segments, no whitespace): what a probe reads over ssh. */
+const SYSTEM_PATH = /^(?:\/[A-Za-z0-9_+@%=:,-][A-Za-z0-9._+@%=:,-]*)+$/
+
+function systemPathReason(value: string): string | undefined {
+  return value.length <= 1024 && SYSTEM_PATH.test(value) ? undefined : 'expected a plain absolute path (segments of letters, digits and _+@%=:,.- only, none starting with ".")'
+}
+
 /** One attribute path segment of a `#fragment`. */
 const ATTR = /^[A-Za-z_][A-Za-z0-9_'+-]*$/
 
@@ -113,6 +121,7 @@ function flakeReason(value: string): string | undefined {
 /** Why a value of each field is invalid, or undefined when it is valid. */
 export const FIELD_RULES: Readonly<Record<Field, (value: string) => string | undefined>> = {
   build_host: sshReason,
+  current_system_path: systemPathReason,
   flake: flakeReason,
   host: (value) => nameReason(value, 'host'),
   package: (value) => nameReason(value, 'package'),
@@ -125,6 +134,7 @@ export const FIELD_RULES: Readonly<Record<Field, (value: string) => string | und
 
 const LABELS: Record<Field, string> = {
   build_host: 'build_host',
+  current_system_path: 'current_system_path',
   flake: 'flake reference',
   host: 'host name',
   package: 'package name',

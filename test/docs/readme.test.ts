@@ -33,8 +33,8 @@ function documents(): string[] {
 const PAGE_TMP = '/tmp/tour'
 const PAGE_REGISTRY = '127.0.0.1:8080'
 
-/** The programs a page may use when Nix is hidden (everything else stays off PATH). */
-const TOOLS = ['bash', 'sh', 'env', 'git', 'npm', 'cat', 'ls', 'printf', 'echo', 'sed', 'grep', 'head', 'tail', 'mkdir', 'rm', 'cp', 'mv', 'tr', 'sort', 'wc', 'dirname', 'basename', 'uname', 'id', 'true', 'false', 'readlink', 'chmod', 'touch']
+/** The programs a page may use when Nix is hidden (everything else stays off PATH); glix itself needs flock (util-linux). */
+const TOOLS = ['bash', 'sh', 'env', 'git', 'flock', 'npm', 'cat', 'ls', 'printf', 'echo', 'sed', 'grep', 'head', 'tail', 'mkdir', 'rm', 'cp', 'mv', 'tr', 'sort', 'wc', 'dirname', 'basename', 'uname', 'id', 'true', 'false', 'readlink', 'chmod', 'touch']
 
 function which(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {

@@ -25,6 +25,7 @@ import {parseManifest} from '../../src/lib/manifest/read.js'
 import {type HostSettings, type Manifest, OPTIONAL_SETTING_KEYS, type PackageEntry, type Scope} from '../../src/lib/manifest/types.js'
 import {renderManifest} from '../../src/lib/manifest/write.js'
 import {describeNix, runNix} from '../helpers/nix.js'
+import {isValidName} from '../../src/lib/names.js'
 
 const NUM_RUNS = 300
 /** Manifests checked through real Nix, all in one `nix eval`. */
@@ -94,7 +95,7 @@ function strings(options: {minLength?: number; nul: boolean}): fc.Arbitrary<stri
  */
 const notPrototypeMember = (k: string): boolean => k !== '__proto__' && !(k in Object.prototype)
 
-const validName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,11}$/).filter((n) => notPrototypeMember(n))
+const validName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,11}$/).filter((n) => notPrototypeMember(n) && isValidName(n))
 const scope: fc.Arbitrary<Scope> = fc.constantFrom('system', 'home')
 
 /** A record with own data properties only. */

@@ -15,12 +15,11 @@
 import {readFile} from 'node:fs/promises'
 
 import {readAllManifests} from '../manifest/hosts.js'
-import {hostSystem} from '../manifest/types.js'
 import {repoPaths} from '../repo/discover.js'
 import {isFingerprintFresh, saveFingerprint} from '../repo/fingerprint.js'
 import {entryValues, patchEntries, readHostEntries, readInputEntries} from './blocks.js'
 import {patchRegions, readRegion, regionState} from './patcher.js'
-import {collectInputs, findConflicts, type HostManifest, renderHost, renderHosts, renderInput, renderInputs, type UrlConflict} from './render.js'
+import {collectInputs, findConflicts, hostSystems, type HostManifest, renderHost, renderHosts, renderInput, renderInputs, type UrlConflict} from './render.js'
 
 export {computeFingerprint, isFingerprintFresh, saveFingerprint} from '../repo/fingerprint.js'
 
@@ -64,8 +63,7 @@ export function planFlake(text: string, hosts: HostManifest[]): FlakePlan {
   if (hostsState.state === 'broken') throw hostsState.error
   if (hostsState.state === 'ok') {
     const hostsBody = readHostEntries(hostsState.body)
-    const systems = new Map([...hosts].sort((a, b) => (a.host < b.host ? -1 : 1)).map(({host, manifest}) => [host, hostSystem(manifest)]))
-    bodies.hosts = hostsBody ? patchEntries(hostsBody, systems, renderHost) : renderHosts(hosts)
+    bodies.hosts = hostsBody ? patchEntries(hostsBody, hostSystems(hosts), renderHost) : renderHosts(hosts)
   }
 
   return {hostsByHand: hostsState.state === 'absent', text: patchRegions(text, bodies)}

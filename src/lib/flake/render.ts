@@ -152,12 +152,24 @@ export function renderHost(host: string, system: string): string[] {
 
 /** Renders the hosts region body (without indentation), sorted by host. */
 export function renderHosts(hosts: HostManifest[]): string[] {
-  for (const {host, manifest} of hosts) {
+  return [...hostSystems(hosts)].flatMap(([host, system]) => renderHost(host, system))
+}
+
+/**
+ * The hosts region's meaning: host → system, sorted by host. Throws when a
+ * host name or system breaks its field rule, whatever reader produced the
+ * manifest: nothing invalid reaches flake.nix.
+ */
+export function hostSystems(hosts: HostManifest[]): Map<string, string> {
+  const systems = new Map<string, string>()
+  for (const {host, manifest} of [...hosts].sort((a, b) => compareNames(a.host, b.host))) {
     for (const [field, value] of [['host', host], ['system', hostSystem(manifest)]] as const) {
       const reason = checkField(field, value)
       if (reason !== undefined) throw new GlixError(`hosts/${host}/glix.toml: ${describeInvalid(field, value, reason)}; fix it before glix writes flake.nix`, {code: 'INVALID_VALUE'})
     }
+
+    systems.set(host, hostSystem(manifest))
   }
 
-  return [...hosts].sort((a, b) => compareNames(a.host, b.host)).flatMap(({host, manifest}) => renderHost(host, hostSystem(manifest)))
+  return systems
 }

@@ -3,9 +3,11 @@
  *
  * Every manifest, whoever wrote it (glix, the Go glix, a text editor), is
  * parsed by the one TOML 1.0 parser of src/lib/toml and then validated
- * against schema 1 (spec §2), one function per table. Every problem
+ * against schema 1 (spec §2), one function per table. A structural problem
  * becomes one ManifestError naming the file and, for syntax errors, the
- * 1-based line and column, or the offending key and value.
+ * 1-based line and column, or the offending key and value; a well-typed
+ * value that breaks its field's rule (src/lib/validate.ts) is kept and
+ * reported through problems.ts, the same rule whatever wrote the file.
  *
  * Invariants: unknown keys are kept in `extra` maps, nothing is dropped
  * silently; a missing `scope` reads as "system" and a missing `enabled` as
@@ -14,14 +16,16 @@
  * untouched package is written back without them); bytes that are not
  * UTF-8 are an error, never U+FFFD.
  */
-import {readFileSync} from 'node:fs'
+import {readFileSync, statSync} from 'node:fs'
 
 import {ManifestError} from '../errors.js'
-import {isValidName, quoteForMessage} from '../names.js'
+import {quoteForMessage} from '../names.js'
 import {parseToml, parseTomlDocument, type TomlDocument} from '../toml/parse.js'
 import {renderTomlValue} from '../toml/render.js'
 import {decodeUtf8} from '../toml/utf8.js'
 import {createRecord, isTomlTable, TomlError, type TomlTable, type TomlValue} from '../toml/value.js'
+import {checkField, describeInvalid, type Field} from '../validate.js'
+import {peekProblems, reportProblem} from './problems.js'
 import {type Extra, type HostSettings, type Manifest, MANIFEST_HEADER, OPTIONAL_SETTING_KEYS, type PackageEntry, type Scope} from './types.js'
 
 /** The first line of every manifest glix writes. */
@@ -59,18 +63,68 @@ function readManifestBytes(file: string): Buffer {
  * of an asynchronous one, which adds up over a fleet of hosts.
  */
 export async function readManifest(file: string): Promise<ReadResult> {
-  return parseManifest(readManifestBytes(file), file)
+  return remembered(file, false) ?? remember(file, parseManifest(readManifestBytes(file), file))
 }
 
 /** Reads and validates the manifest at `file`, keeping its text and document model for an in-place edit. */
 export async function readManifestDocument(file: string): Promise<ManifestDocument> {
-  return parseManifestDocument(readManifestBytes(file), file)
+  return (remembered(file, true) as ManifestDocument | undefined) ?? remember(file, parseManifestDocument(readManifestBytes(file), file))
 }
 
-/** Parses and validates manifest `source` (text, or bytes that must be UTF-8); `file` is used in error messages. */
-export function parseManifest(source: string | Uint8Array, file: string): ReadResult {
+/**
+ * Manifests read by this process, by path, with the file's identity when
+ * read (inode, size, mtime and ctime in nanoseconds): a command reads each
+ * manifest once however many steps need it (planning, planning again
+ * under the lock, regeneration, --apply). A file written since — glix
+ * writes by rename, so a new inode; an editor at least a new ctime — no
+ * longer matches and is read again. The problems a manifest had are said
+ * again by every command that uses the remembered copy.
+ */
+const memory = new Map<string, {identity: string; problems: string[]; result: ManifestDocument | ReadResult}>()
+
+function identityOf(file: string): string | undefined {
+  try {
+    const stat = statSync(file, {bigint: true})
+    return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`
+  } catch {
+    return undefined
+  }
+}
+
+function remembered(file: string, needDocument: boolean): ReadResult | undefined {
+  const entry = memory.get(file)
+  if (!entry || (needDocument && !('document' in entry.result)) || entry.identity !== identityOf(file)) return undefined
+  for (const problem of entry.problems) reportProblem(problem)
+  return entry.result
+}
+
+function remember<T extends ReadResult>(file: string, result: T): T {
+  const identity = identityOf(file)
+  if (identity !== undefined) memory.set(file, {identity, problems: peekProblems(file), result})
+  return result
+}
+
+/** Remembers the manifest glix just wrote to `file` as `text`, so the rest of the command need not read it back. */
+export function rememberWritten(file: string, text: string): void {
+  remember(file, parseManifestDocument(text, file))
+}
+
+/**
+ * Parses and validates manifest `source` (text, or bytes that must be
+ * UTF-8); `file` is used in messages. With `report: false` the field-rule
+ * problems are not reported (a copy read from git for a commit, whose
+ * work-tree file the command already read and reported).
+ */
+export function parseManifest(source: string | Uint8Array, file: string, options: {report?: boolean} = {}): ReadResult {
   const text = decode(source, file)
-  return {manifest: validate(syntax(file, () => parseToml(text)), file)}
+  const data = syntax(file, () => parseToml(text))
+  if (options.report !== false) return {manifest: validate(data, file)}
+  reporting = false
+  try {
+    return {manifest: validate(data, file)}
+  } finally {
+    reporting = true
+  }
 }
 
 /** Like {@link parseManifest}, and also returns the text and its document model. */
@@ -157,7 +211,27 @@ function validate(data: TomlTable, file: string): Manifest {
   }
 }
 
-/** Validates `[settings]`: scope and boolean types, optional strings (empty means unset), the primary user's name. */
+/**
+ * Checks a well-typed value against its field's rule; a value that breaks
+ * it is kept (read commands show it, escaped) and reported (problems.ts).
+ */
+let reporting = true
+
+function checkRule(file: string, key: string, field: Field, value: string): void {
+  const reason = checkField(field, value)
+  if (reason !== undefined && reporting) reportProblem(`${file}: ${key}: ${describeInvalid(field, value, reason)}; glix shows it but will not act on it`)
+}
+
+const SETTING_FIELDS: Partial<Record<string, Field>> = {
+  build_host: 'build_host',
+  current_system_path: 'current_system_path',
+  primary_user: 'user',
+  registry_url: 'registry_url',
+  system: 'system',
+  target_host: 'target_host',
+}
+
+/** Validates `[settings]`: scope and boolean types, optional strings (empty means unset), field rules. */
 function validateSettings(file: string, raw: TomlTable): HostSettings {
   const settings: HostSettings = {
     auto_apply: raw.auto_apply === undefined ? false : expectBool(file, 'settings', 'auto_apply', raw.auto_apply),
@@ -167,11 +241,10 @@ function validateSettings(file: string, raw: TomlTable): HostSettings {
   for (const key of OPTIONAL_SETTING_KEYS) {
     if (raw[key] === undefined) continue
     const value = expectString(file, 'settings', key, raw[key])
-    if (value !== '') settings[key] = value
-  }
-
-  if (settings.primary_user !== undefined && !isValidName(settings.primary_user)) {
-    fail(file, `settings.primary_user: invalid user name ${quoteForMessage(settings.primary_user)}`)
+    if (value === '') continue
+    settings[key] = value
+    const field = SETTING_FIELDS[key]
+    if (field) checkRule(file, `settings.${key}`, field, value)
   }
 
   settings.extra = unknownKeys(raw, KNOWN_SETTINGS)
@@ -186,9 +259,8 @@ function validatePackages(file: string, raw: TomlTable): Record<string, PackageE
   // Indexed loops here and below: this runs interpreted, for every package of every host.
   for (let i = 0; i < names.length; i++) {
     const name = names[i]
-    if (!isValidName(name)) fail(file, `invalid package name ${quoteForMessage(name)} in [packages]`)
-    // A valid name is never `__proto__`, so plain assignment keeps it data.
-    packages[name] = validatePackage(file, name, raw[name])
+    checkRule(file, `[packages.${name}]`, 'package', name)
+    setOwn(packages, name, validatePackage(file, name, raw[name]))
   }
 
   return packages
@@ -252,10 +324,15 @@ function validatePackage(file: string, name: string, value: TomlValue): PackageE
 
   if (!hasFlake) fail(file, `${where}.flake is missing`)
   if (entry.flake === '') fail(file, `${where}.flake is empty`)
-  if (pin) entry.pin = pin
+  checkRule(file, `${where}.flake`, 'flake', entry.flake)
+  if (pin) {
+    entry.pin = pin
+    checkRule(file, `${where}.pin`, 'pin', pin)
+  }
+
   if (user) {
-    if (!isValidName(user)) fail(file, `${where}.user: invalid user name ${quoteForMessage(user)}`)
     entry.user = user
+    checkRule(file, `${where}.user`, 'user', user)
   }
 
   return entry

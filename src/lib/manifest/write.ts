@@ -41,7 +41,7 @@ import {parseTomlDocument, type TomlDocument, type TomlEntrySpan, type TomlTable
 import {renderTomlValue, tomlKey} from '../toml/render.js'
 import {TomlDate, type TomlValue} from '../toml/value.js'
 import {renderConfigLines, renderManifest, renderPackageLines, renderSettingsLines} from './canonical.js'
-import type {ManifestDocument} from './read.js'
+import {type ManifestDocument, rememberWritten} from './read.js'
 import {type Extra, type HostSettings, type Manifest, MANIFEST_HEADER, OPTIONAL_SETTING_KEYS, type PackageEntry} from './types.js'
 
 export {renderManifest} from './canonical.js'
@@ -66,6 +66,7 @@ export async function writeManifest(file: string, manifest: Manifest): Promise<v
 export async function writeManifestUpdate(file: string, current: ManifestDocument, after: Manifest): Promise<number> {
   const update = updateManifestText(current.text, current.manifest, after, current.document)
   await writeFileAtomic(file, update.text)
+  rememberWritten(file, update.text)
   return update.droppedComments
 }
 

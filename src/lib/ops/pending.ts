@@ -17,10 +17,9 @@
  * package table), each flagged `non_glix`, since a teammate's `imports =
  * [...]` is read by whatever reads the file and must not pass unseen.
  */
-import {readFile} from 'node:fs/promises'
 
 import {assertHost, listHosts} from '../manifest/hosts.js'
-import {parseManifest} from '../manifest/read.js'
+import {parseManifest, readManifestDocument} from '../manifest/read.js'
 import {type Extra, type Manifest, OPTIONAL_SETTING_KEYS, type PackageEntry, type Scope} from '../manifest/types.js'
 import {compareNames} from '../names.js'
 import {runProcess} from '../process.js'
@@ -235,7 +234,7 @@ function compact<T extends {from?: string; to?: string}>(change: T): T {
 async function manifestAt(root: string, rev: string, host: string): Promise<Manifest | undefined> {
   const bytes = await readAtRevision(root, rev, `hosts/${host}/glix.toml`)
   if (bytes === undefined) return undefined
-  return parseManifest(bytes.toString('utf8'), `${rev.slice(0, 12)}:hosts/${host}/glix.toml`).manifest
+  return parseManifest(bytes, `${rev.slice(0, 12)}:hosts/${host}/glix.toml`, {report: false}).manifest
 }
 
 /** Tracked files changed between `rev` and the work tree that belong to every host or to `host`, minus its manifest. */
@@ -255,15 +254,14 @@ export async function pendingChanges(selection: HostSelection): Promise<PlanResu
   const hosts = await Promise.all(
     status.hosts.map(async (host): Promise<HostPending> => {
       const file = repoPaths.manifest(root, host.host)
-      const bytes = await readFile(file)
-      const current = parseManifest(bytes.toString('utf8'), file).manifest
+      const {manifest: current, text} = await readManifestDocument(file)
       const atHead = status.head ? await readAtRevision(root, status.head, `hosts/${host.host}/glix.toml`) : undefined
       const deployed = host.deployed ? await manifestAt(root, host.deployed, host.host) : undefined
       return {
         ...host,
         changes: diffManifests(deployed, current),
         other_files: host.deployed ? await otherFiles(root, host.deployed, host.host) : [],
-        uncommitted: atHead === undefined || !atHead.equals(bytes),
+        uncommitted: atHead === undefined || !atHead.equals(Buffer.from(text)),
       }
     }),
   )

@@ -16,8 +16,8 @@
  * for nixos-rebuild, `$NIX_SSHOPTS` for ssh — pass as given.
  */
 import {UsageError} from '../errors.js'
-import {assertName, quoteForMessage} from '../names.js'
-import {checkField, describeInvalid} from '../validate.js'
+import {assertName} from '../names.js'
+import {checkField, describeInvalid, isValidField} from '../validate.js'
 
 /** The program of every rebuild. */
 export const REBUILD_COMMAND = 'nixos-rebuild'
@@ -34,8 +34,6 @@ export const DEFAULT_CURRENT_SYSTEM_PATH = '/run/current-system'
 /** Seconds ssh waits for a connection before a probe reports the host unreachable. */
 export const PROBE_CONNECT_TIMEOUT = 10
 
-// An absolute path of plain segments: no shell syntax, no `..`, no whitespace.
-const SYSTEM_PATH = /^(?:\/[A-Za-z0-9_+@%=:,-][A-Za-z0-9._+@%=:,-]*)+$/
 
 /**
  * Returns `value` when it is an SSH destination `[user@]host` (validate.ts),
@@ -92,16 +90,14 @@ export function evalSystemArgs(root: string, host: string): string[] {
 
 /** True when `value` can be a host's `current_system_path`: an absolute path of plain segments. */
 export function isSystemPath(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= 1024 && SYSTEM_PATH.test(value)
+  return typeof value === 'string' && isValidField('current_system_path', value)
 }
 
-/** Returns `value` when it is a valid `current_system_path`, else throws a UsageError naming `key`. */
+/** Returns `value` when it is a valid `current_system_path` (validate.ts), else throws a UsageError naming `key`. */
 export function assertSystemPath(value: string, key = 'current_system_path'): string {
-  if (isSystemPath(value)) return value
-  throw new UsageError(
-    `${key}: ${quoteForMessage(value)} is not a plain absolute path (segments of letters, digits and _+@%=:,.- only, no "..")`,
-    {code: 'INVALID_VALUE'},
-  )
+  const reason = checkField('current_system_path', value)
+  if (reason === undefined) return value
+  throw new UsageError(`${key}: ${describeInvalid('current_system_path', value, reason)}`, {code: 'INVALID_VALUE'})
 }
 
 /**

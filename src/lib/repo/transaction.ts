@@ -321,7 +321,7 @@ async function runLocked(
     signals.check()
 
     const changed = await changedPaths(root, journal)
-    if (changed.length === 0) return finish(layout, {changed, locked: false, lockSkipped: false})
+    if (changed.size === 0) return finish(layout, {changed: [], locked: false, lockSkipped: false})
     const {files: committed, headFlake} = await committedContents(root, changed, reader, head, options.editFlake)
     await reader.close()
     signals.check()
@@ -341,7 +341,7 @@ async function runLocked(
       // Nix sees only what git tracks: stage the paths (saving their index entries first, for a rollback).
       journal = {...journal, index: await readIndexEntries(root, plan.all)}
       await writeJournal(layout, journal)
-      const staged = [...new Set([...changed, 'flake.lock'])]
+      const staged = [...new Set([...changed.keys(), 'flake.lock'])]
       await trackingIndexWriter(layout, journal, (onSpawn) => stagePaths(root, staged, onSpawn))
       signals.check()
       await options.lockFlake(root)
@@ -484,17 +484,21 @@ async function updateIndexAfterCommit(
   }
 }
 
-/** The journaled paths whose state (type, mode, bytes) differs from the journal's. */
-async function changedPaths(root: string, journal: Journal): Promise<string[]> {
-  const changed: string[] = []
+/** The journaled paths whose state (type, mode, bytes) differs from the journal's, with that state (read once). */
+async function changedPaths(root: string, journal: Journal): Promise<Map<string, Entry>> {
+  const changed = new Map<string, Entry>()
   for (const [rel, entry] of Object.entries(journal.files)) {
-    if (!sameEntry(await captureEntry(root, rel), fromJournalEntry(entry))) changed.push(rel)
+    const now = await captureEntry(root, rel)
+    if (!sameEntry(now, fromJournalEntry(entry))) changed.set(rel, now)
   }
 
   return changed
 }
 
-function committedFile(entry: Awaited<ReturnType<typeof captureEntry>>, rel: string): CommittedFile | undefined {
+/** A path's state as captureEntry reads it (undefined: absent). */
+type Entry = Awaited<ReturnType<typeof captureEntry>>
+
+function committedFile(entry: Entry, rel: string): CommittedFile | undefined {
   if (entry === undefined) return undefined
   if (entry.type === 'symlink') throw new GlixError(`${rel} became a symbolic link during the transaction; glix never commits links it did not write`, {code: 'SYMLINK'})
   return {data: entry.data, mode: entry.mode & 0o111 ? '100755' : '100644'}
@@ -520,13 +524,13 @@ function inputsOf(flake: Buffer): string | undefined {
  */
 async function committedContents(
   root: string,
-  changed: string[],
+  changed: Map<string, Entry>,
   reader: ObjectReader,
   head: Head | undefined,
   editFlake?: (text: string) => string,
 ): Promise<{files: Map<string, CommittedFile | undefined>; headFlake?: Buffer}> {
   const files = new Map<string, CommittedFile | undefined>()
-  for (const rel of changed) files.set(rel, committedFile(await captureEntry(root, rel), rel))
+  for (const [rel, entry] of changed) files.set(rel, committedFile(entry, rel))
   const flake = files.get('flake.nix')
   if (flake === undefined || !head) return {files}
 
@@ -538,7 +542,7 @@ async function committedContents(
     }
   }
 
-  for (const rel of changed) {
+  for (const rel of changed.keys()) {
     const match = MANIFEST_PATH.exec(rel)
     if (match) hosts.add(match[1])
   }
@@ -550,7 +554,7 @@ async function committedContents(
   for (const host of sorted) {
     const rel = `hosts/${host}/glix.toml`
     const bytes = files.has(rel) ? files.get(rel)?.data : atHead.get(host)?.type === 'blob' ? atHead.get(host)!.data : undefined
-    if (bytes !== undefined) manifests.push({host, manifest: parseManifest(bytes.toString('utf8'), rel).manifest})
+    if (bytes !== undefined) manifests.push({host, manifest: parseManifest(bytes, rel, {report: false}).manifest})
   }
 
   const base = (headFlake?.type === 'blob' ? headFlake.data : flake.data).toString('utf8')

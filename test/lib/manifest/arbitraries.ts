@@ -6,6 +6,7 @@
 import fc from 'fast-check'
 
 import {type Extra, type HostSettings, type Manifest, OPTIONAL_SETTING_KEYS, type PackageEntry, type Scope} from '../../../src/lib/manifest/types.js'
+import {isValidName} from '../../../src/lib/names.js'
 
 /** Characters that stress TOML escaping, mixed into otherwise arbitrary code points. */
 const TRICKY = ['"', '\\', "'", '#', '\n', '\r', '\t', '\b', '\f', '\u0000', '\u001F', '\u007F', '\u0085', '\u2028', 'é', '日', '🎉', '${', '=', '.', '[', ']', ' ']
@@ -21,7 +22,7 @@ export const nonEmptyString = fc.string({maxLength: 16, minLength: 1, unit: char
 
 /** Valid names, often named like Object.prototype members (which the old parser lost). */
 export const name = fc.oneof(
-  {arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,11}$/), weight: 5},
+  {arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,11}$/).filter((n) => isValidName(n)), weight: 5},
   {arbitrary: fc.constantFrom('constructor', 'toString', 'valueOf', 'hasOwnProperty'), weight: 1},
 )
 export const scope: fc.Arbitrary<Scope> = fc.constantFrom('system', 'home')

@@ -116,7 +116,7 @@ describe('the command-line builder', () => {
 
       expect(() => assertSystemPath('relative', 'hosts/pi/glix.toml: current_system_path')).to.throw(
         UsageError,
-        /^hosts\/pi\/glix.toml: current_system_path: "relative" is not a plain absolute path/,
+        /^hosts\/pi\/glix.toml: current_system_path: invalid current_system_path "relative": expected a plain absolute path/,
       )
     })
   })
