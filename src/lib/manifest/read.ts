@@ -16,7 +16,7 @@
  * untouched package is written back without them); bytes that are not
  * UTF-8 are an error, never U+FFFD.
  */
-import {readFileSync, statSync} from 'node:fs'
+import {closeSync, constants, openSync, readFileSync, statSync} from 'node:fs'
 
 import {ManifestError} from '../errors.js'
 import {quoteForMessage} from '../names.js'
@@ -48,9 +48,16 @@ const KNOWN_SETTINGS = new Set<string>(['default_scope', 'auto_apply', ...OPTION
 /** Reads the bytes of `file`, turning I/O errors into ManifestErrors. */
 function readManifestBytes(file: string): Buffer {
   try {
-    return readFileSync(file)
+    // Never through a link (the repo gate refuses linked directories; this covers the file itself).
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW)
+    try {
+      return readFileSync(fd)
+    } finally {
+      closeSync(fd)
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ELOOP') throw new ManifestError(`${file} is a symbolic link, which glix does not follow; replace it with the file itself`, {code: 'SYMLINK'})
     throw new ManifestError(code === 'ENOENT' ? `${file}: no such manifest` : `${file}: cannot read: ${String(error)}`, {
       code: code === 'ENOENT' ? 'NO_MANIFEST' : 'BAD_MANIFEST',
     })

@@ -30,12 +30,15 @@ import {
   upgradeMkHost,
 } from '../flake/upgrade.js'
 import {listHosts} from '../manifest/hosts.js'
+import {takeProblems} from '../manifest/problems.js'
 import {readManifest} from '../manifest/read.js'
 import {runProcess} from '../process.js'
 import {isAbsoluteLocalPath} from '../resolver/reference.js'
 import {discoverRoot, repoPaths} from '../repo/discover.js'
 import {describeConflict} from '../repo/drift.js'
 import {headSubject, statusLines} from '../repo/git.js'
+import {assertNoLinkedRepoPaths} from '../repo/fingerprint.js'
+import {describeInterrupted} from '../repo/journal.js'
 import {runTransaction} from '../repo/transaction.js'
 import {type MutationDeps, transactionOptions} from './context.js'
 
@@ -95,10 +98,13 @@ async function checkNix(): Promise<Check[]> {
 async function checkRepo(root: string): Promise<Check[]> {
   const checks: Check[] = [{message: root, name: 'repo', status: 'OK'}]
 
-  if (existsSync(join(root, '.git', 'glix', 'journal.json'))) {
-    checks.push({message: 'an interrupted glix transaction left its journal: run any glix command (e.g. `glix list`) to restore the files', name: 'transaction', status: 'FAIL'})
-  } else {
-    checks.push({message: 'no interrupted transaction', name: 'transaction', status: 'OK'})
+  // The same words as the commands that would recover it (journal, a stale index.lock of glix's own git).
+  checks.push(...describeInterrupted(root))
+  try {
+    assertNoLinkedRepoPaths(root)
+    checks.push({message: 'no symbolic link among flake.nix, flake.lock, hosts/ and the manifests', name: 'links', status: 'OK'})
+  } catch (error) {
+    checks.push({message: describeError(error), name: 'links', status: 'FAIL'})
   }
 
   if (existsSync(join(root, '.git'))) {
@@ -126,6 +132,13 @@ async function checkRepo(root: string): Promise<Check[]> {
     checks.push({message: `${hosts.length} host(s): ${hosts.join(', ') || 'none'}`, name: 'manifests', status: hosts.length > 0 ? 'OK' : 'WARN'})
   }
 
+  // Values that break a field rule: read, but never acted on (taken here so they are said once, as checks).
+  const problems = takeProblems()
+  checks.push(
+    problems.length === 0
+      ? {message: 'every value follows its field rule', name: 'values', status: 'OK'}
+      : {message: problems.join('; '), name: 'values', status: 'FAIL'},
+  )
   checks.push(checkConflicts(manifests), checkLocalPaths(manifests))
   checks.push(await checkFlake(root, manifests, manifests.length === hosts.length))
   checks.push(await checkMkHost(root, manifests))

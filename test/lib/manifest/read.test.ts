@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {GlixError, ManifestError} from '../../../src/lib/errors.js'
+import {takeProblems} from '../../../src/lib/manifest/problems.js'
 import {parseManifest, parseManifestDocument, readManifest} from '../../../src/lib/manifest/read.js'
 import {renderManifest} from '../../../src/lib/manifest/write.js'
 
@@ -15,6 +16,13 @@ function withPackage(body: string): string {
 }
 
 const VALID_PACKAGE = 'flake = "github:o/r"\nscope = "system"\nenabled = true'
+
+/** Parses `text` and returns the field-rule problems it reported (values that are read, but never acted on). */
+function problemsOf(text: string, file = FILE): string[] {
+  takeProblems()
+  parseManifest(text, file)
+  return takeProblems()
+}
 
 /** Runs `parseManifest` on `text` and returns the ManifestError it throws. */
 function parseError(text: string | Uint8Array, file = FILE): ManifestError {
@@ -288,10 +296,18 @@ describe('parseManifest', () => {
       )
     })
 
-    it('refuses an invalid primary_user', () => {
-      expect(parseError('schema = 1\n[settings]\nprimary_user = "../root"\n').message).to.equal(
-        `${FILE}: settings.primary_user: invalid user name "../root"`,
-      )
+    it('reads an invalid primary_user and reports it, naming file and key', () => {
+      expect(problemsOf('schema = 1\n[settings]\nprimary_user = "../root"\n')).to.deep.equal([
+        `${FILE}: settings.primary_user: invalid user name "../root": must start with a letter and contain only letters, digits, '-' and '_'; glix shows it but will not act on it`,
+      ])
+    })
+
+    it('reports a target_host that ssh would read as an option, and a pin with URL syntax', () => {
+      const text = 'schema = 1\n[settings]\ntarget_host = "-oProxyCommand=touch /tmp/x"\n[packages.p]\nflake = "github:o/r"\npin = "abc&host=evil.example"\n'
+      const problems = problemsOf(text)
+      expect(problems).to.have.lengthOf(2)
+      expect(problems.some((p) => p.includes("settings.target_host: invalid target_host \"-oProxyCommand=touch /tmp/x\": must not start with '-'"))).to.equal(true)
+      expect(problems.some((p) => p.includes('packages.p.pin: invalid pin "abc&host=evil.example"'))).to.equal(true)
     })
 
     it('refuses settings that is not a table', () => {
@@ -317,10 +333,13 @@ describe('parseManifest', () => {
     })
 
     for (const name of ['../etc', 'a/b', '9x', '', 'a b', 'é', '-x', 'a.b', 'x"y']) {
-      it(`refuses the package name ${JSON.stringify(name)}, quoting it`, () => {
+      it(`reads the package name ${JSON.stringify(name)} and reports it, quoting it`, () => {
         const key = JSON.stringify(name)
         const text = `schema = 1\n[packages.${key}]\n${VALID_PACKAGE}\n`
-        expect(parseError(text).message).to.equal(`${FILE}: invalid package name ${key} in [packages]`)
+        const problems = problemsOf(text)
+        expect(problems).to.have.lengthOf(1)
+        expect(problems[0]).to.match(new RegExp(`^${FILE}: \\[packages\\..*\\]: invalid package name ${key.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `))
+        expect(Object.keys(parseManifest(text, FILE).manifest.packages)).to.deep.equal([name])
       })
     }
 
@@ -380,10 +399,10 @@ describe('parseManifest', () => {
       })
     }
 
-    it('refuses an invalid user name', () => {
-      expect(parseError(withPackage('flake = "x"\nscope = "home"\nenabled = true\nuser = "a b"')).message).to.equal(
-        `${FILE}: packages.pkg.user: invalid user name "a b"`,
-      )
+    it('reads an invalid user name and reports it', () => {
+      expect(problemsOf(withPackage('flake = "github:o/r"\nscope = "home"\nenabled = true\nuser = "a b"'))).to.deep.equal([
+        `${FILE}: packages.pkg.user: invalid user name "a b": must start with a letter and contain only letters, digits, '-' and '_'; glix shows it but will not act on it`,
+      ])
     })
 
     it('checks every package, not just the first', () => {
