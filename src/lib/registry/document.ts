@@ -10,7 +10,8 @@
  * newer registry with extra fields still loads.
  */
 import {GlixError} from '../errors.js'
-import {hasSpaceOrControl, isValidName, quoteForMessage} from '../names.js'
+import {quoteForMessage} from '../names.js'
+import {checkField} from '../validate.js'
 import {isFullReference} from '../resolver/reference.js'
 
 /** The one schema version glix reads. */
@@ -67,11 +68,13 @@ export function checkRegistry(document: unknown): Registry {
   const packages: Record<string, RegistryEntry> = {}
   for (const [name, value] of Object.entries(document.packages)) {
     const where = `packages.${quoteForMessage(name)}`
-    if (!isValidName(name)) throw bad(`${where}: a package name must start with a letter and contain only letters, digits, '-' and '_'`)
+    const nameReason = checkField('package', name)
+    if (nameReason !== undefined) throw bad(`${where}: the package name ${nameReason}`)
     if (!isObject(value)) throw bad(`${where} must be an object, got ${kindOf(value)}`)
     const {description, flake} = value
     if (typeof flake !== 'string' || flake === '') throw bad(`${where}.flake must be a non-empty string`)
-    if (hasSpaceOrControl(flake)) throw bad(`${where}.flake must not contain spaces or control characters`)
+    const flakeReason = checkField('flake', flake)
+    if (flakeReason !== undefined) throw bad(`${where}.flake ${flakeReason}`)
     if (!isFullReference(flake)) throw bad(`${where}.flake ${quoteForMessage(flake)} is not a full flake reference`)
     if (description !== undefined && typeof description !== 'string') throw bad(`${where}.description must be a string`)
     packages[name] = {description: description ?? '', flake}

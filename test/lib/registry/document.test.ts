@@ -55,7 +55,11 @@ describe('registry document', () => {
   })
 
   it('refuses names glix cannot use and flakes that are not full references', () => {
-    expect(schemaError({packages: {'../etc': {flake: 'github:x/y'}}, schema: 1})).to.match(/^not a glix registry: packages\."\.\.\/etc": a package name must start/)
+    expect(schemaError({packages: {'../etc': {flake: 'github:x/y'}}, schema: 1})).to.match(/^not a glix registry: packages\."\.\.\/etc": the package name must start/)
+    // The same rules as a flag or a manifest: Nix keywords, the fixed inputs, an empty #fragment, a leading '-'.
+    expect(schemaError({packages: {let: {flake: 'github:x/y'}}, schema: 1})).to.equal('not a glix registry: packages."let": the package name is a Nix keyword')
+    expect(schemaError({packages: {nixpkgs: {flake: 'github:x/y'}}, schema: 1})).to.match(/packages\."nixpkgs": the package name is reserved/)
+    expect(schemaError({packages: {a: {flake: 'github:x/y#'}}, schema: 1})).to.match(/packages\."a"\.flake has an empty '#' fragment/)
     expect(schemaError({packages: {'9lives': {flake: 'github:x/y'}}, schema: 1})).to.match(/packages\."9lives"/)
     // A short name as a flake would send the resolver round in circles.
     expect(schemaError({packages: {a: {flake: 'b'}}, schema: 1})).to.equal('not a glix registry: packages."a".flake "b" is not a full flake reference')
