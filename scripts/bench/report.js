@@ -62,7 +62,9 @@ export function renderReport({go, load, machine, minutes, options, rss, sizes, s
     `${options.runs} rounds after ${options.warmup} warm-up(s); each round runs every slot below once (${slots.length} slots with \`node -e 0\`) in a fresh shuffled order;`,
     `${machine.perf ? 'timing by `perf stat`: wall = duration_time from the exec of the command, CPU = task-clock of the process and its children (git, the stub `nix`)' : "timing by Node's clock around a synchronous spawn (wall only: `perf stat` unavailable)"}.`,
     `Load average (1 / 5 / 15 min): ${fmtLoad(load.start)} at the start, ${fmtLoad(load.end)} at the end; the run took ${minutes.toFixed(1)} min.`,
-    'The machine is shared (2 cores, other builds and test suites running): wall times are inflated and noisy, CPU times much less;',
+    Math.max(...load.start, ...load.end) > 2
+      ? 'The machine was shared and loaded (load above its 2 cores): wall times are inflated and noisy, CPU times much less;'
+      : 'The machine was quiet (load below its 2 cores) but is shared: wall times can still be noisy, CPU times much less;',
     'compare the paired ratios, taken within each round. Figures: median (interquartile range) over the rounds.',
     '',
   ]

@@ -129,20 +129,23 @@ export function entryValues(body: RegionBody): Map<string, string | undefined> {
 export function patchEntries(body: RegionBody, wanted: Map<string, string>, render: (name: string, value: string) => string[]): string[] {
   const separated = body.entries.some((e, i) => i < body.entries.length - 1 && e.trailer.some((l) => l.trim() === ''))
   const kept: RegionEntry[] = []
+  // A Set, not a scan of `kept`: a fleet's inputs region holds thousands of entries.
+  const present = new Set<string>()
   for (const entry of body.entries) {
     const value = wanted.get(entry.name)
-    if (value === undefined) continue
-    if (kept.some((k) => k.name === entry.name)) continue
+    if (value === undefined || present.has(entry.name)) continue
+    present.add(entry.name)
     kept.push(value === entry.value ? entry : {...entry, lines: render(entry.name, value), value})
   }
 
-  const present = new Set(kept.map((e) => e.name))
+  // In a sorted region a name after the last entry goes at the end without a scan (a fleet's first rendering adds thousands).
+  const sorted = kept.every((entry, i) => i === 0 || compareNames(kept[i - 1].name, entry.name) < 0)
   for (const [name, value] of wanted) {
     if (present.has(name)) continue
     const fresh: RegionEntry = {lines: render(name, value), name, trailer: [], value}
-    const at = kept.findIndex((e) => compareNames(e.name, name) > 0)
+    const last = kept.at(-1)
+    const at = sorted && (!last || compareNames(last.name, name) < 0) ? -1 : kept.findIndex((e) => compareNames(e.name, name) > 0)
     if (at === -1) {
-      const last = kept.at(-1)
       if (last && separated && !last.trailer.some((l) => l.trim() === '')) last.trailer = [...last.trailer, '']
       kept.push(fresh)
     } else {
