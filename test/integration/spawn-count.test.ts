@@ -62,22 +62,22 @@ const BOUNDS: Record<string, {git: number; nix: number; reads: number}> = {
   'list --all-hosts': {git: 0, nix: 0, reads: GOAL.readsPerManifest},
   show: {git: 0, nix: 0, reads: GOAL.readsPerManifest},
   info: {git: 2, nix: 0, reads: GOAL.readsPerManifest},
-  // Goals not met yet (see GOAL_NOT_MET): today's counts, so they cannot creep up.
-  set: {git: 5, nix: 0, reads: 3},
-  disable: {git: 5, nix: 0, reads: 3},
-  enable: {git: 5, nix: 0, reads: 3},
-  add: {git: 5, nix: 0, reads: 3},
+  // The git goal is not met yet (see GOAL_NOT_MET): today's count, so it cannot creep up.
+  set: {git: 5, nix: 0, reads: GOAL.readsPerManifest},
+  disable: {git: 5, nix: 0, reads: GOAL.readsPerManifest},
+  enable: {git: 5, nix: 0, reads: GOAL.readsPerManifest},
+  add: {git: 5, nix: 0, reads: GOAL.readsPerManifest},
 }
 
 /**
  * Where a bound above is looser than the goal. When this test was written
  * the edited host's manifest was read 8 times and every other one 3 times,
  * with 14 git processes for set/enable/disable and 18 for add. Now every
- * manifest is parsed once per command (src/lib/manifest/read.ts remembers
- * what it read), and every manifest but the edited one is opened once; the
- * edited one is opened three times: parsed, copied into the journal under
- * the lock, and read back once after the write to see what changed. Git:
- * five processes (cat-file, fast-import, commit-tree, update-ref,
+ * manifest is opened once per command: src/lib/manifest/read.ts remembers
+ * what it parsed, and src/lib/repo/known.ts the bytes glix read or wrote,
+ * so the journal copy under the lock and the look at what changed after
+ * the write reuse them while the file's identity is unchanged. Git: five
+ * processes (cat-file, fast-import, commit-tree, update-ref,
  * update-index); docs/decisions.md says why not four. The last test fails
  * when one of these does better than its bound, so neither the bounds nor
  * this list can go stale.
@@ -163,8 +163,6 @@ describe('spawn and manifest-read counts per command (strace, PATH shims)', func
     const detail = `\n${name}: git ${JSON.stringify(counts.git)}\nnix ${JSON.stringify(counts.nix)}\nglix manifest reads ${JSON.stringify(counts.manifestReads)}\ngit manifest reads ${JSON.stringify(counts.gitManifestReads)}`
     observed[name] = {git: counts.git.length, nix: counts.nix.length, reads: busiest(counts.manifestReads)}
     expect(busiest(counts.manifestReads), `reads of the busiest manifest${detail}`).to.be.at.most(bound.reads)
-    // Only the manifest a mutation edits may be opened more than once.
-    expect(Object.values(counts.manifestReads).filter((n) => n > 1).length, `manifests opened more than once${detail}`).to.be.at.most(1)
     expect(counts.git.length, `git processes${detail}`).to.be.at.most(bound.git)
     expect(counts.nix.length, `nix processes${detail}`).to.be.at.most(bound.nix)
   }

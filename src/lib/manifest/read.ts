@@ -16,10 +16,11 @@
  * untouched package is written back without them); bytes that are not
  * UTF-8 are an error, never U+FFFD.
  */
-import {closeSync, constants, openSync, readFileSync, statSync} from 'node:fs'
+import {closeSync, constants, fstatSync, openSync, readFileSync} from 'node:fs'
 
 import {ManifestError} from '../errors.js'
 import {quoteForMessage} from '../names.js'
+import {currentIdentity, knownIdentity, lstatNs, noteRead, recall} from '../repo/known.js'
 import {parseToml, parseTomlDocument, type TomlDocument} from '../toml/parse.js'
 import {renderTomlValue} from '../toml/render.js'
 import {decodeUtf8} from '../toml/utf8.js'
@@ -45,13 +46,19 @@ export interface ManifestDocument extends ReadResult {
 const KNOWN_TOP_LEVEL = new Set(['schema', 'settings', 'packages'])
 const KNOWN_SETTINGS = new Set<string>(['default_scope', 'auto_apply', ...OPTIONAL_SETTING_KEYS])
 
-/** Reads the bytes of `file`, turning I/O errors into ManifestErrors. */
+/** Reads the bytes of `file` (or recalls them, when this command read or wrote the same file), turning I/O errors into ManifestErrors. */
 function readManifestBytes(file: string): Buffer {
   try {
+    const remembered = knownIdentity(file) === undefined ? undefined : recall(file, lstatNs(file))
+    if (remembered) return remembered.data
     // Never through a link (the repo gate refuses linked directories; this covers the file itself).
     const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW)
     try {
-      return readFileSync(fd)
+      const readAt = Date.now()
+      const stat = fstatSync(fd, {bigint: true})
+      const data = readFileSync(fd)
+      noteRead(file, stat, data, readAt)
+      return data
     } finally {
       closeSync(fd)
     }
@@ -79,35 +86,28 @@ export async function readManifestDocument(file: string): Promise<ManifestDocume
 }
 
 /**
- * Manifests read by this process, by path, with the file's identity when
- * read (inode, size, mtime and ctime in nanoseconds): a command reads each
+ * Manifests parsed by this process, by path, with the identity of the file
+ * they were parsed from (src/lib/repo/known.ts): a command parses each
  * manifest once however many steps need it (planning, planning again
  * under the lock, regeneration, --apply). A file written since — glix
- * writes by rename, so a new inode; an editor at least a new ctime — no
- * longer matches and is read again. The problems a manifest had are said
- * again by every command that uses the remembered copy.
+ * writes by rename, so a new inode; an editor at least a new change time —
+ * no longer matches and is read again; so is one read too soon after it
+ * last changed, which known.ts does not vouch for. The problems a manifest
+ * had are said again by every command that uses the remembered copy.
  */
 const memory = new Map<string, {identity: string; problems: string[]; result: ManifestDocument | ReadResult}>()
 
-function identityOf(file: string): string | undefined {
-  try {
-    const stat = statSync(file, {bigint: true})
-    return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`
-  } catch {
-    return undefined
-  }
-}
-
 function remembered(file: string, needDocument: boolean): ReadResult | undefined {
   const entry = memory.get(file)
-  if (!entry || (needDocument && !('document' in entry.result)) || entry.identity !== identityOf(file)) return undefined
+  if (!entry || (needDocument && !('document' in entry.result)) || entry.identity !== currentIdentity(file)) return undefined
   for (const problem of entry.problems) reportProblem(problem)
   return entry.result
 }
 
 function remember<T extends ReadResult>(file: string, result: T): T {
-  const identity = identityOf(file)
-  if (identity !== undefined) memory.set(file, {identity, problems: peekProblems(file), result})
+  const identity = knownIdentity(file)
+  if (identity === undefined) memory.delete(file)
+  else memory.set(file, {identity, problems: peekProblems(file), result})
   return result
 }
 

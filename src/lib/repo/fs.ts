@@ -17,11 +17,12 @@
  *   what it points to), or absence ({@link captureEntry}, {@link restoreEntry}).
  */
 import {randomBytes} from 'node:crypto'
-import {constants, lstatSync, type Stats} from 'node:fs'
+import {type BigIntStats, constants, lstatSync, type Stats} from 'node:fs'
 import {lstat, mkdir, open, readlink, rename, rm, symlink, unlink} from 'node:fs/promises'
 import {basename, dirname, isAbsolute, join, normalize, sep} from 'node:path'
 
 import {GlixError} from '../errors.js'
+import {forget, noteRead, noteWritten, recall} from './known.js'
 
 /** The state of one path: a regular file, a symbolic link, or nothing. */
 export type Entry = {type: 'file'; mode: number; data: Buffer} | {type: 'symlink'; target: string}
@@ -100,9 +101,9 @@ export async function readInside(root: string, rel: string): Promise<Buffer | un
 }
 
 async function captureFile(path: string, rel: string): Promise<Entry | undefined> {
-  let stat: Stats
+  let stat: BigIntStats
   try {
-    stat = await lstat(path)
+    stat = await lstat(path, {bigint: true})
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
@@ -111,12 +112,18 @@ async function captureFile(path: string, rel: string): Promise<Entry | undefined
 
   if (stat.isSymbolicLink()) return {target: await readlink(path), type: 'symlink'}
   if (!stat.isFile()) throw new GlixError(`${rel} is not a regular file`, {code: 'NOT_A_FILE'})
+  // Read or written already by this command, and unchanged since: not opened again.
+  const remembered = recall(path, stat)
+  if (remembered) return {data: remembered.data, mode: remembered.mode, type: 'file'}
   // O_NOFOLLOW: a link swapped in since the lstat fails here instead of being read through.
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   try {
-    const opened = await handle.stat()
+    const readAt = Date.now()
+    const opened = await handle.stat({bigint: true})
     if (!opened.isFile()) throw new GlixError(`${rel} is not a regular file`, {code: 'NOT_A_FILE'})
-    return {data: await handle.readFile(), mode: opened.mode & 0o7777, type: 'file'}
+    const data = await handle.readFile()
+    noteRead(path, opened, data, readAt)
+    return {data, mode: Number(opened.mode & 0o7777n), type: 'file'}
   } finally {
     await handle.close()
   }
@@ -177,6 +184,7 @@ export async function removeInside(root: string, rel: string): Promise<boolean> 
   const path = resolveInside(root, rel, {leaf: 'any'})
   try {
     await unlink(path)
+    forget(path)
     return true
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
@@ -195,6 +203,7 @@ export async function restoreEntry(root: string, rel: string, entry: Entry | und
   if (sameEntry(await captureFile(path, rel), entry)) return false
   if (entry === undefined) {
     await rm(path, {force: true})
+    forget(path)
     return true
   }
 
@@ -231,11 +240,13 @@ export async function writeFileAtomic(file: string, data: Buffer | string, mode?
 
   const tmp = tempName(file)
   const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode ?? 0o666)
+  let written: BigIntStats
   try {
     await handle.writeFile(data)
     const keep = mode ?? (existing ? existing.mode & 0o7777 : undefined)
     if (keep !== undefined) await handle.chmod(keep)
     await handle.sync()
+    written = await handle.stat({bigint: true})
   } catch (error) {
     await handle.close()
     await rm(tmp, {force: true})
@@ -249,6 +260,8 @@ export async function writeFileAtomic(file: string, data: Buffer | string, mode?
     await rm(tmp, {force: true})
     throw error
   }
+
+  noteWritten(file, written.ino, Buffer.isBuffer(data) ? data : Buffer.from(data), Number(written.mode & 0o7777n))
 }
 
 /** Reads `file` without following a link at it, or returns undefined when it does not exist. */
