@@ -20,7 +20,7 @@ import {closeSync, constants, fstatSync, openSync, readFileSync} from 'node:fs'
 
 import {ManifestError} from '../errors.js'
 import {quoteForMessage} from '../names.js'
-import {currentIdentity, knownIdentity, lstatNs, noteRead, recall} from '../repo/known.js'
+import {currentIdentity, knownContent, knownIdentity, lstatNs, noteRead, recall} from '../repo/known.js'
 import {parseToml, parseTomlDocument, type TomlDocument} from '../toml/parse.js'
 import {renderTomlValue} from '../toml/render.js'
 import {decodeUtf8} from '../toml/utf8.js'
@@ -114,6 +114,20 @@ function remember<T extends ReadResult>(file: string, result: T): T {
 /** Remembers the manifest glix just wrote to `file` as `text`, so the rest of the command need not read it back. */
 export function rememberWritten(file: string, text: string): void {
   remember(file, parseManifestDocument(text, file))
+}
+
+/**
+ * The manifest in `data`, a copy of `file` read from git: when those are
+ * the bytes this command already parsed from `file`, that parse (a pure
+ * function of the bytes) is reused; otherwise they are parsed without
+ * reporting field-rule problems (the work-tree file's were reported),
+ * `label` naming them in messages.
+ */
+export function parseCommittedManifest(data: Buffer, file: string, label = file): ReadResult {
+  const entry = memory.get(file)
+  const content = knownContent(file)
+  if (entry && content && entry.identity === content.identity && content.data.equals(data)) return entry.result
+  return parseManifest(data, label, {report: false})
 }
 
 /**

@@ -55,6 +55,11 @@ export function knownIdentity(path: string): string | undefined {
   return known.get(resolve(path))?.identity
 }
 
+/** The bytes `path` was remembered with and their identity, whatever the file holds now (for comparing content, not for reading the file). */
+export function knownContent(path: string): {data: Buffer; identity: string} | undefined {
+  return known.get(resolve(path))
+}
+
 /** The identity of `path` now (lstat), as {@link knownIdentity} spells it. */
 export function currentIdentity(path: string): string | undefined {
   const stat = lstatNs(path)

@@ -36,7 +36,7 @@ import {join} from 'node:path'
 import {describeError, GlixError, InterruptedError} from '../errors.js'
 import {readRegion} from '../flake/patcher.js'
 import {renderFlake, saveFingerprint} from '../flake/regenerate.js'
-import {parseManifest} from '../manifest/read.js'
+import {parseCommittedManifest} from '../manifest/read.js'
 import {isValidName} from '../names.js'
 import {deferSignals, identifyProcess, shellQuote, type SignalScope} from '../process.js'
 import {type CommittedFile, commitTree, type ObjectReader, openObjectReader, parseTree, updateHead, writeTree} from './commit.js'
@@ -554,7 +554,8 @@ async function committedContents(
   for (const host of sorted) {
     const rel = `hosts/${host}/glix.toml`
     const bytes = files.has(rel) ? files.get(rel)?.data : atHead.get(host)?.type === 'blob' ? atHead.get(host)!.data : undefined
-    if (bytes !== undefined) manifests.push({host, manifest: parseManifest(bytes, rel, {report: false}).manifest})
+    // Usually the very bytes the command parsed from the work tree: that parse is reused.
+    if (bytes !== undefined) manifests.push({host, manifest: parseCommittedManifest(bytes, join(root, rel), rel).manifest})
   }
 
   const base = (headFlake?.type === 'blob' ? headFlake.data : flake.data).toString('utf8')

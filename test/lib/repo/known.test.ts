@@ -12,7 +12,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {readManifest} from '../../../src/lib/manifest/read.js'
+import {parseCommittedManifest, readManifest} from '../../../src/lib/manifest/read.js'
 import {captureEntry, writeFileAtomic} from '../../../src/lib/repo/fs.js'
 import {knownIdentity, lstatNs, RACY_MS, recall} from '../../../src/lib/repo/known.js'
 
@@ -52,6 +52,17 @@ describe('known files (one open per command)', function () {
     utimesSync(file, mtime, mtime)
     expect(recall(file, lstatNs(file)), 'same size and mtime, but a new change time').to.equal(undefined)
     expect((await captureEntry(dir, 'glix.toml'))).to.deep.include({data: Buffer.from(manifest(3))})
+  })
+
+  it("reuses the work tree's parse for a committed copy with the same bytes, and only then", async () => {
+    writeFileSync(file, manifest(4))
+    await settle()
+    const read = await readManifest(file)
+    expect(parseCommittedManifest(Buffer.from(manifest(4)), file), 'the same bytes').to.equal(read)
+    const other = parseCommittedManifest(Buffer.from(manifest(5)), file, 'hosts/h/glix.toml')
+    expect(other).to.not.equal(read)
+    expect(Object.keys(other.manifest.packages)).to.deep.equal(['p5'])
+    expect(() => parseCommittedManifest(Buffer.from('schema = '), file, 'hosts/h/glix.toml')).to.throw(/^hosts\/h\/glix\.toml:1:/)
   })
 
   it('property: every read returns the bytes and mode on disk, whatever happened in between', async () => {
