@@ -16,7 +16,9 @@
 // on all of them alike; ratios are taken per round (glix / Go, glix /
 // `node -e 0` of the same round) and summarized by their median and
 // interquartile range. See scripts/bench/timing.js for what a sample is.
-// Peak RSS of `list --all-hosts` is measured after the rounds with GNU time.
+// Peak RSS of `list --all-hosts` is measured after the rounds with GNU time,
+// and git/nix processes and manifest opens by one more, untimed run of each
+// command (scripts/bench/counts.js).
 //
 // The Go binary is looked for at $GLIX_GO, then `shared/anchor/glix-go` in
 // the package's parent directories. Without it the Go columns say so; no
@@ -37,6 +39,7 @@ import {cpus, loadavg, totalmem, tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {makeCounter} from './bench/counts.js'
 import {recordOf, renderReport} from './bench/report.js'
 import {calibrateGoLayout, fleetSpec, writeGlixRepo, writeGoRepo} from './bench/repos.js'
 import {peakRss, probePerf, probeTime, runTimed, shuffler} from './bench/timing.js'
@@ -342,7 +345,16 @@ try {
       }
     }
 
+    log('counting processes and manifest opens …')
+    const counter = makeCounter({base, env: ENV})
+    const counts = []
+    for (const slot of slots) {
+      if (slot.tool === 'node' || (slot.size && slot.size.id !== SIZES[0].id)) continue
+      counts.push({key: slot.key, layout: slot.layout, measure: slot.measure.id, tool: slot.tool, ...counter.count(slot.argv(slot.count++), slot.cwd)})
+    }
+
     const record = recordOf({
+      counts: {rows: counts, strace: counter.strace},
       go: Boolean(GO),
       load: {end: loadavg(), start: loadStart},
       machine: machine(),
