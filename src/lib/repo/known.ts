@@ -33,6 +33,27 @@ export interface KnownFile {
 export const RACY_MS = 50
 
 const known = new Map<string, KnownFile & {identity: string}>()
+/** The bytes held; past {@link BUDGET} the oldest entries go (a long-lived process, such as a test run, reads without end). */
+let held = 0
+const BUDGET = 64 * 1024 * 1024
+
+function store(key: string, entry: KnownFile & {identity: string}): void {
+  drop(key)
+  known.set(key, entry)
+  held += entry.data.length
+  for (const [oldest, {data}] of known) {
+    if (held <= BUDGET) break
+    known.delete(oldest)
+    held -= data.length
+  }
+}
+
+function drop(key: string): void {
+  const entry = known.get(key)
+  if (!entry) return
+  known.delete(key)
+  held -= entry.data.length
+}
 
 function identityOf(stat: BigIntStats): string {
   return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`
@@ -73,23 +94,19 @@ export function currentIdentity(path: string): string | undefined {
  */
 export function noteRead(path: string, stat: BigIntStats, data: Buffer, readAt: number): void {
   const key = resolve(path)
-  if (stat.ctimeNs >= BigInt(readAt - RACY_MS) * 1_000_000n) {
-    known.delete(key)
-    return
-  }
-
-  known.set(key, {data, identity: identityOf(stat), mode: Number(stat.mode & 0o7777n)})
+  if (stat.ctimeNs >= BigInt(readAt - RACY_MS) * 1_000_000n) drop(key)
+  else store(key, {data, identity: identityOf(stat), mode: Number(stat.mode & 0o7777n)})
 }
 
 /** Remembers that glix just put `data` at `path` as inode `ino` (the one it wrote and renamed into place). */
 export function noteWritten(path: string, ino: bigint, data: Buffer, mode: number): void {
   const key = resolve(path)
   const stat = lstatNs(path)
-  if (stat?.isFile() && stat.ino === ino) known.set(key, {data, identity: identityOf(stat), mode})
-  else known.delete(key)
+  if (stat?.isFile() && stat.ino === ino) store(key, {data, identity: identityOf(stat), mode})
+  else drop(key)
 }
 
 /** Forgets `path` (it was removed or replaced by something glix did not write). */
 export function forget(path: string): void {
-  known.delete(resolve(path))
+  drop(resolve(path))
 }
