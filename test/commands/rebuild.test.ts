@@ -464,7 +464,8 @@ describeNix('glix rebuild', function () {
       let running: string | undefined
       while (Date.now() < deadline) {
         const [latest] = runIds().reverse()
-        const hosts = latest ? readRunJson(path.join(runsDir(), latest)).hosts : []
+        // The run's directory is made a moment before its run.json (written by rename) appears.
+        const hosts = latest && existsSync(path.join(runsDir(), latest, 'run.json')) ? readRunJson(path.join(runsDir(), latest)).hosts : []
         running = hosts.find((h) => h.result === 'running')?.host
         if (running) break
         await new Promise((resolve) => setTimeout(resolve, 100))
