@@ -238,11 +238,12 @@ export async function writeFileAtomic(file: string, data: Buffer | string, mode?
       : new GlixError(`${file} is not a regular file`, {code: 'NOT_A_FILE'})
   }
 
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data
   const tmp = tempName(file)
   const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode ?? 0o666)
   let written: BigIntStats
   try {
-    await handle.writeFile(data)
+    await handle.writeFile(bytes)
     const keep = mode ?? (existing ? existing.mode & 0o7777 : undefined)
     if (keep !== undefined) await handle.chmod(keep)
     await handle.sync()
@@ -261,7 +262,7 @@ export async function writeFileAtomic(file: string, data: Buffer | string, mode?
     throw error
   }
 
-  noteWritten(file, written.ino, Buffer.isBuffer(data) ? data : Buffer.from(data), Number(written.mode & 0o7777n))
+  noteWritten(file, written.ino, bytes, Number(written.mode & 0o7777n))
 }
 
 /** Reads `file` without following a link at it, or returns undefined when it does not exist. */

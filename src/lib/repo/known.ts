@@ -73,7 +73,7 @@ export function recall(path: string, stat: BigIntStats | undefined): KnownFile |
 
 /** The identity `path` was remembered with, if it is remembered. */
 export function knownIdentity(path: string): string | undefined {
-  return known.get(resolve(path))?.identity
+  return knownContent(path)?.identity
 }
 
 /** The bytes `path` was remembered with and their identity, whatever the file holds now (for comparing content, not for reading the file). */
